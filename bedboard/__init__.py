@@ -1,0 +1,1 @@
+"""Bedboard: live, shared hospital-bed status for crisis response."""

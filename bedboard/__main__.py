@@ -1,0 +1,5 @@
+import sys
+
+from bedboard.cli import main
+
+sys.exit(main())

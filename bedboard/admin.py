@@ -1,0 +1,132 @@
+"""Cluster administration: is the broker there, create the topics, where do the topics end."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import kafka.errors as kafka_errors
+from kafka import KafkaAdminClient, TopicPartition
+from kafka.admin import OffsetSpec
+from tenacity import (
+    before_sleep_log,
+    retry,
+    retry_if_exception,
+    stop_after_delay,
+    wait_exponential,
+)
+
+from bedboard.settings import Settings
+from schemas.topics import TOPICS
+
+log = logging.getLogger(__name__)
+
+TOPIC_ALREADY_EXISTS = kafka_errors.TopicAlreadyExistsError.errno
+
+
+class BrokerUnavailableError(RuntimeError):
+    """No Kafka broker answered at the bootstrap address in time."""
+
+
+def _transient(error: BaseException) -> bool:
+    # kafka-python marks the errors worth another try (leader moving, broker not ready, ...).
+    return isinstance(error, OSError) or bool(getattr(error, "retriable", False))
+
+
+_retry_transient = retry(
+    retry=retry_if_exception(_transient),
+    stop=stop_after_delay(30),
+    wait=wait_exponential(multiplier=0.2, max=3),
+    before_sleep=before_sleep_log(log, logging.WARNING),
+    reraise=True,
+)
+
+
+@contextmanager
+def admin_client(bootstrap: str, timeout: float = 10) -> Iterator[KafkaAdminClient]:
+    """An admin client that gives up after timeout seconds instead of kafka-python's 30."""
+    timeout_ms = int(timeout * 1000)
+    # api_version stays unset: the client asks the broker (ApiVersions) and so uses the newest
+    # request versions both sides know. Its constructor already connects, bounded by
+    # bootstrap_timeout_ms.
+    client = KafkaAdminClient(
+        bootstrap_servers=bootstrap,
+        client_id="bedboard-admin",
+        bootstrap_timeout_ms=timeout_ms,
+        request_timeout_ms=timeout_ms,
+    )
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def broker_answers(bootstrap: str, timeout: float = 3) -> bool:
+    """Whether a broker at bootstrap answers and reports itself ready (registered, unfenced)."""
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:
+        # A plain connect first: it fails at once while nothing listens, where the admin client
+        # would log errors and wait out its bootstrap timeout.
+        socket.create_connection((host or "localhost", int(port)), timeout=timeout).close()
+        with admin_client(bootstrap, timeout) as client:
+            brokers = client.describe_cluster()["brokers"]
+    except (OSError, kafka_errors.KafkaError):
+        return False
+    return any(not broker.get("is_fenced", False) for broker in brokers)
+
+
+def wait_for_broker(bootstrap: str, timeout: float = 60) -> None:
+    """Return once a broker answers at bootstrap; raise BrokerUnavailableError after timeout."""
+    deadline = time.monotonic() + timeout
+    while not broker_answers(bootstrap, timeout=min(3, max(0.5, deadline - time.monotonic()))):
+        if time.monotonic() >= deadline:
+            raise BrokerUnavailableError(f"no Kafka broker answered at {bootstrap} in {timeout} s")
+        time.sleep(0.5)
+
+
+@_retry_transient
+def create_topics(settings: Settings, partitions: int = 1) -> list[str]:
+    """Create every topic of the contract that is missing; return the names created."""
+    wanted = {
+        settings.topic(spec.name): {
+            "num_partitions": partitions,
+            "replication_factor": -1,  # the cluster's default: 1 here, more on a real cluster
+            "configs": dict(spec.configs),
+        }
+        for spec in TOPICS.values()
+    }
+    with admin_client(settings.bootstrap_servers) as client:
+        # raise_errors=False: an existing topic is an answer per topic, not a failure.
+        response = client.create_topics(wanted, raise_errors=False)
+        created = []
+        for topic in response["topics"]:
+            code = topic["error_code"]
+            if code == 0:
+                created.append(topic["name"])
+            elif code != TOPIC_ALREADY_EXISTS:
+                error = kafka_errors.for_code(code)
+                raise error(f"creating topic {topic['name']}: {topic.get('error_message')}")
+        # The controller has accepted them; wait until each has a leader so producers can start.
+        client.wait_for_topics(list(wanted), timeout_ms=30_000)
+    log.info("created topics %s", created)
+    return sorted(created)
+
+
+@_retry_transient
+def end_offsets(settings: Settings, topics: Iterable[str]) -> dict[TopicPartition, int]:
+    """The next offset to be written in every partition of the given (full-name) topics."""
+    with admin_client(settings.bootstrap_servers) as client:
+        described: list[dict[str, Any]] = client.describe_topics(list(topics))
+        specs = {}
+        for topic in described:
+            name, code = topic["name"], topic["error_code"]
+            if code != 0:
+                raise kafka_errors.for_code(code)(f"describing topic {name}")
+            for partition in topic["partitions"]:
+                specs[TopicPartition(name, partition["partition_index"])] = OffsetSpec.LATEST
+        found = client.list_partition_offsets(specs)
+    return {partition: found[partition].offset for partition in specs}

@@ -1,0 +1,332 @@
+"""`bedboard snapshot` and `bedboard report`: the daily snapshot and the range report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+import time as clock
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from kafka.errors import KafkaError
+
+from bedboard.cli import DONE, FAILED, USAGE, command, say, warn
+from bedboard.settings import Settings
+from consumers.exports import FORMATS, report, snapshot
+from consumers.rollup import Rollup, TopicsMissing
+from consumers.store import ReplicaLocked, Store, connect
+from producers.publisher import Publisher, PublishError
+from schemas.problems import Problem
+
+# What these commands tell people: (Japanese, English).
+TEXT: dict[str, tuple[str, str]] = {
+    "bad_date": (
+        "{option}: 日付は YYYY-MM-DD 形式にしてください（例: 2026-11-26）",
+        "{option}: must be a date as YYYY-MM-DD (e.g. 2026-11-26)",
+    ),
+    "bad_cutoff": (
+        "--cutoff: 時刻は HH:MM 形式にしてください（例: 09:00）",
+        "--cutoff: must be a time as HH:MM (e.g. 09:00)",
+    ),
+    "cutoff_without_date": (
+        "--cutoff: --date と一緒に指定してください",
+        "--cutoff: give it together with --date",
+    ),
+    "future_known_at": (
+        "--known-at: 未来の時刻は指定できません（同じスナップショットを再現できなくなるため）",
+        "--known-at: must not be in the future (the snapshot could not be reproduced)",
+    ),
+    "range_order": (
+        "--to: --from より前の日付です",
+        "--to: is before --from",
+    ),
+    "range_too_long": (
+        "--to: 期間は{most}日以内にしてください（指定は{days}日）",
+        "--to: the range must be at most {most} days (it is {days})",
+    ),
+    "no_folder": (
+        "-o: 出力先のフォルダ {folder} がありません",
+        "-o: the folder {folder} does not exist",
+    ),
+    "cannot_write": ("-o: {path} に書き込めません（{error}）", "-o: cannot write {path} ({error})"),
+    "catching_up": ("レプリカ {path} を最新にしています…", "catching up the replica {path}…"),
+    "broker_down": (
+        "ブローカーに接続できないため、最新の報告を取り込めませんでした（{error}）。"
+        "ブローカーが動いているか確認してください。",
+        "could not catch up with the broker ({error}); check that it is running.",
+    ),
+    "written": (
+        "{path} に書き出しました（{rows}行、報告{events}件）\n"
+        "  基準時刻 as_of   {as_of}\n  確定時刻 known_at {known_at}\n  sha256 {sha256}",
+        "wrote {path} ({rows} rows, {events} reports)\n"
+        "  as_of    {as_of}\n  known_at {known_at}\n  sha256 {sha256}",
+    ),
+    "report_written": (
+        "{path} に書き出しました（{first} 〜 {last}、毎日 {cutoff} 時点、{rows}行）",
+        "wrote {path} ({first} to {last} at {cutoff} each day, {rows} rows)",
+    ),
+}
+
+
+BROKER_PATIENCE_S = 20.0  # how long the broker may stay silent before the command gives up
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+CUTOFF = re.compile(r"\d{1,2}:\d{2}")
+
+
+class BadOption(ValueError):
+    """An option's value breaks its rule; the message names the option, in the user's language."""
+
+
+def text(settings: Settings, key: str, **values: Any) -> str:
+    ja, en = TEXT[key]
+    return (ja if settings.lang == "ja" else en).format(**values)
+
+
+def parse_day(value: str, option: str, settings: Settings) -> date:
+    """A YYYY-MM-DD day."""
+    try:
+        if not DAY.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadOption(text(settings, "bad_date", option=option)) from None
+
+
+def parse_cutoff(value: str, settings: Settings) -> time:
+    """An HH:MM time of day."""
+    try:
+        if not CUTOFF.fullmatch(value):
+            raise ValueError(value)
+        hours, minutes = value.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise BadOption(text(settings, "bad_cutoff")) from None
+
+
+def parse_moment(value: str, option: str, settings: Settings) -> datetime:
+    """An RFC 3339 time; one without an offset is refused, never guessed."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadOption(Problem(option, "datetime_parsing").message(settings.lang)) from None
+    if moment.tzinfo is None:
+        raise BadOption(Problem(option, "timezone_aware").message(settings.lang))
+    return moment
+
+
+def snapshot_times(args: argparse.Namespace, settings: Settings) -> tuple[datetime, datetime]:
+    """as_of from --date/--cutoff or --as-of, and known_at from --known-at or now."""
+    if args.cutoff is not None and args.date is None:
+        raise BadOption(text(settings, "cutoff_without_date"))
+    if args.date is not None:
+        cutoff = parse_cutoff(args.cutoff, settings) if args.cutoff else settings.snapshot_cutoff
+        day = parse_day(args.date, "--date", settings)
+        as_of = snapshot.daily_as_of(day, cutoff, settings.timezone)
+    else:
+        as_of = parse_moment(args.as_of, "--as-of", settings)
+    return as_of, known_at_of(args, settings)
+
+
+def known_at_of(args: argparse.Namespace, settings: Settings) -> datetime:
+    """--known-at, which must not be in the future; by default now, to the second."""
+    if args.known_at is None:
+        return _next_whole_second()
+    known_at = parse_moment(args.known_at, "--known-at", settings)
+    # Against the clock itself: snapshot.now() is cut to the second, a given time need not be.
+    if known_at > datetime.now(UTC):
+        raise BadOption(text(settings, "future_known_at"))
+    return known_at
+
+
+def _next_whole_second() -> datetime:
+    """Now, rounded up to a whole second that has passed by the time this returns.
+
+    Whole, so that it can be given back as --known-at; up, and waited for, so that a report
+    the broker took in just before the command started belongs to the snapshot, and the
+    catch-up that follows sees everything received by then.
+    """
+    moment = snapshot.now() + timedelta(seconds=1)
+    threading.Event().wait(max((moment - datetime.now(UTC)).total_seconds(), 0))
+    return moment
+
+
+class BrokerUnreachable(RuntimeError):
+    """The broker did not answer while the replica was catching up."""
+
+
+def catch_up(settings: Settings, path: Path) -> duckdb.DuckDBPyConnection:
+    """Bring the command's own replica up to the end of the topics; returns the connection."""
+    patience = BROKER_PATIENCE_S
+    _listening(settings.bootstrap_servers)
+    con = connect(path)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    publisher = Publisher(settings)
+    rollup = Rollup(settings, Store(con), publisher.send_dlq, publisher.flush)
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            rollup.run(stop, until_caught_up=True)
+        except BaseException as error:  # handed to the waiting thread, which raises it
+            failure.append(error)
+
+    # The consumer waits for an absent broker without end, so the wait is bounded here:
+    # the catch-up may take long, but not without the broker answering.
+    worker = threading.Thread(target=run, name="bedboard-snapshot-catch-up", daemon=True)
+    worker.start()
+    silent_since = clock.monotonic()
+    while worker.is_alive():
+        worker.join(timeout=0.2)
+        if rollup.health.connected:
+            silent_since = clock.monotonic()
+        elif clock.monotonic() - silent_since > patience:
+            stop.set()
+            raise BrokerUnreachable(rollup.health.error or f"no answer in {patience:.0f} s")
+        if stop.is_set() and worker.is_alive():
+            raise KeyboardInterrupt
+    publisher.close()
+    if failure:
+        con.close()
+        raise failure[0]
+    return con
+
+
+def _listening(bootstrap: str) -> None:
+    """Fail at once when nothing listens at any bootstrap address (the broker is not started)."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            socket.create_connection((host or "localhost", int(port)), timeout=3).close()
+            return
+        except (OSError, ValueError):
+            continue
+    raise BrokerUnreachable(f"nothing listens at {bootstrap}")
+
+
+def caught_up_replica(
+    args: argparse.Namespace, settings: Settings, tell: Callable[[str], None]
+) -> duckdb.DuckDBPyConnection | int:
+    """The caught-up replica of --db (default the snapshot replica), or the exit code."""
+    path = args.db or settings.replica_path("snapshot")
+    tell(text(settings, "catching_up", path=path))
+    try:
+        return catch_up(settings, path)
+    except ReplicaLocked as error:
+        warn(str(error))
+    except (BrokerUnreachable, KafkaError, PublishError, TopicsMissing, OSError) as error:
+        warn(text(settings, "broker_down", error=error))
+    return FAILED
+
+
+def check_output(target: str, settings: Settings) -> None:
+    """Refuse an output whose folder is missing before any work is done."""
+    folder = Path(target).parent
+    if target != "-" and not folder.is_dir():
+        raise BadOption(text(settings, "no_folder", folder=folder))
+
+
+def write_output(target: str, data: bytes) -> str:
+    """Write bytes to a file (replaced whole, never half-written) or to stdout for '-'."""
+    if target == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return "stdout"
+    path = Path(target)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return str(path)
+
+
+@command("snapshot")
+def snapshot_command(args: argparse.Namespace, settings: Settings) -> int:
+    # With -o -, the file goes to stdout, so what people read goes to stderr.
+    tell = warn if args.output == "-" else say
+    try:
+        as_of, known_at = snapshot_times(args, settings)
+        check_output(args.output, settings)
+    except BadOption as error:
+        warn(str(error))
+        return USAGE
+    con = caught_up_replica(args, settings, tell)
+    if isinstance(con, int):
+        return con
+    try:
+        taken = snapshot.build(
+            con.cursor(),
+            as_of=as_of,
+            known_at=known_at,
+            timezone=settings.timezone,
+            stale_after=settings.stale_after,
+        )
+    finally:
+        con.close()
+    try:
+        where = write_output(args.output, FORMATS[args.format].render(taken))
+    except OSError as error:
+        warn(text(settings, "cannot_write", path=args.output, error=error))
+        return FAILED
+    meta = taken.metadata()
+    tell(text(settings, "written", path=where, rows=len(taken.rows), **meta))
+    return DONE
+
+
+@command("report")
+def report_command(args: argparse.Namespace, settings: Settings) -> int:
+    tell = warn if args.output == "-" else say
+    try:
+        first = parse_day(args.from_day, "--from", settings)
+        last = parse_day(args.to_day, "--to", settings)
+        cutoff = parse_cutoff(args.cutoff, settings) if args.cutoff else settings.snapshot_cutoff
+        known_at = known_at_of(args, settings)
+        if last < first:
+            raise BadOption(text(settings, "range_order"))
+        span = (last - first).days + 1
+        if span > report.MAX_DAYS:
+            raise BadOption(text(settings, "range_too_long", most=report.MAX_DAYS, days=span))
+        check_output(args.output, settings)
+    except BadOption as error:
+        warn(str(error))
+        return USAGE
+    con = caught_up_replica(args, settings, tell)
+    if isinstance(con, int):
+        return con
+    try:
+        made = report.build(
+            con.cursor(),
+            first,
+            last,
+            cutoff=cutoff,
+            timezone=settings.timezone,
+            stale_after=settings.stale_after,
+            known_at=known_at,
+        )
+    finally:
+        con.close()
+    render, _ = report.REPORT_FORMATS[args.format]
+    try:
+        where = write_output(args.output, render(made))
+    except OSError as error:
+        warn(text(settings, "cannot_write", path=args.output, error=error))
+        return FAILED
+    tell(
+        text(
+            settings,
+            "report_written",
+            path=where,
+            first=first,
+            last=last,
+            cutoff=cutoff.strftime("%H:%M"),
+            rows=len(made.rows),
+        )
+    )
+    return DONE

@@ -1,0 +1,55 @@
+"""`bedboard broker` and `bedboard topics`: the Kafka the rest stands on."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kafka.errors import KafkaError
+
+from bedboard import admin, broker
+from bedboard.cli import DONE, FAILED, command, say, warn
+from bedboard.settings import Settings
+
+
+def start_local_broker(settings: Settings, port: int, data_dir: Path | None = None) -> str:
+    """Start (or find running) the local broker; return its bootstrap address."""
+    return broker.start(
+        port=port,
+        data_dir=data_dir or settings.data_dir / "kafka",
+        jars_dir=settings.data_dir / "jars",
+    )
+
+
+@command("broker")
+def broker_command(args: argparse.Namespace, settings: Settings) -> int:
+    data_dir = args.dir or settings.data_dir / "kafka"
+    try:
+        if args.action == "start":
+            say(
+                broker.start(port=args.port, data_dir=data_dir, jars_dir=settings.data_dir / "jars")
+            )
+        elif args.action == "fetch":
+            say(str(broker.fetch_jars(settings.data_dir / "jars")))
+        elif args.action == "stop":
+            say("stopped" if broker.stop(data_dir) else "not running")
+        else:
+            state = broker.status(data_dir)
+            for key, value in state.items():
+                say(f"{key}: {value}")
+            return DONE if state["running"] else FAILED
+    except broker.BrokerError as error:
+        warn(str(error))
+        return FAILED
+    return DONE
+
+
+@command("topics")
+def topics(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        created = admin.create_topics(settings)
+    except (KafkaError, admin.BrokerUnavailableError, OSError) as error:
+        warn(f"could not reach Kafka at {settings.bootstrap_servers}: {error}")
+        return FAILED
+    say(f"created: {', '.join(created)}" if created else "all topics exist")
+    return DONE

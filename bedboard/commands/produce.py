@@ -1,0 +1,190 @@
+"""`bedboard facilities import`, `bedboard publish` and `bedboard simulate`: the write side."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import secrets
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bedboard.cli import DONE, REJECTED, USAGE, command, say, warn
+from bedboard.settings import Settings
+from producers.jsonl import read_jsonl
+from producers.publisher import Publisher, Receipt
+from producers.registry import read_registry_csv
+from producers.simulator import Simulator, demo_registry, synthetic_facilities
+from schemas.events import Actor, Event
+
+CHUNK = 1000  # events per publish call, so that a large file is not one huge batch
+
+# What these commands tell people: (Japanese, English).
+TEXT: dict[str, tuple[str, str]] = {
+    "no_file": ("ファイルが見つかりません: {path}", "no such file: {path}"),
+    "registry_rejected": (
+        "{path}: 問題が{count}件あるため、1件も登録していません。"
+        "すべて直してから再実行してください。",
+        "{path}: nothing was registered because of {count} problem(s); fix them all and run it "
+        "again.",
+    ),
+    "registered": ("{count}施設を登録しました", "registered {count} facilities"),
+    "queued": (
+        "ブローカーが受け付けなかったため、{count}件をこの端末の送信待ち（{path}）に保存しました。"
+        "次に送信するときに、先に送られます（ブローカーは動いていますか？"
+        "トピックは `bedboard topics` で作成済みですか？）",
+        "the broker did not acknowledge {count} event(s); they are kept in the local outbox "
+        "({path}) and go out first with the next submission (is the broker running? were the "
+        "topics created with `bedboard topics`?)",
+    ),
+    "drained": (
+        "送信待ちだった{count}件を先に送信しました",
+        "sent {count} earlier queued record(s) first",
+    ),
+    "publish_summary": (
+        "送信 {sent}件、保留 {queued}件、却下 {rejected}件",
+        "published {sent}, queued {queued}, rejected {rejected}",
+    ),
+    "bad_number": ("{name} は正の数にしてください", "{name} must be positive"),
+    "simulate_start": (
+        "{facilities}施設のシミュレーションを開始します（毎秒{rate}件、波の周期{wave}分）。"
+        "Ctrl-C で停止します。",
+        "simulating {facilities} facilities ({rate} reports a second, a wave every {wave} "
+        "minutes); Ctrl-C stops it.",
+    ),
+    "simulate_summary": (
+        "シミュレーション終了: 送信 {sent}件、保留 {queued}件",
+        "simulation stopped: sent {sent}, queued {queued}",
+    ),
+}
+
+
+def text(settings: Settings, key: str, **values: Any) -> str:
+    ja, en = TEXT[key]
+    return (ja if settings.lang == "ja" else en).format(**values)
+
+
+@command("facilities")
+def facilities(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate the whole registry CSV; publish it only when every row is valid."""
+    path: Path = args.file
+    if not path.is_file():
+        warn(text(settings, "no_file", path=path))
+        return USAGE
+    events, problems = read_registry_csv(path, _cli_actor(), datetime.now(UTC))
+    if problems:
+        for problem in problems:
+            warn(f"{path}: {problem.message(settings.lang)}")
+        warn(text(settings, "registry_rejected", path=path, count=len(problems)))
+        return REJECTED
+    with Publisher(settings) as publisher:
+        receipt = _publish(publisher, events, settings)
+    if receipt.sent:
+        say(text(settings, "registered", count=receipt.sent))
+    return DONE
+
+
+@command("publish")
+def publish(args: argparse.Namespace, settings: Settings) -> int:
+    """Publish the valid lines of a JSON-lines file; name every invalid line and why."""
+    with _lines(args.file) as lines:
+        if lines is None:
+            warn(text(settings, "no_file", path=args.file))
+            return USAGE
+        events, problems = read_jsonl(lines, now=datetime.now(UTC))
+    for problem in problems:
+        warn(problem.message(settings.lang))
+    with Publisher(settings) as publisher:
+        receipt = _publish(publisher, events, settings)
+    summary = {"sent": receipt.sent, "queued": receipt.queued, "rejected": len(problems)}
+    say(text(settings, "publish_summary", **summary))
+    return REJECTED if problems else DONE
+
+
+@command("simulate")
+def simulate(args: argparse.Namespace, settings: Settings) -> int:
+    """The demo city's hospitals (and invented ones beyond eight) reporting along a real wave."""
+    for name in ("facilities", "rate", "wave_minutes"):
+        if getattr(args, name) <= 0:
+            warn(text(settings, "bad_number", name="--" + name.replace("_", "-")))
+            return USAGE
+    now = datetime.now(UTC)
+    demo = demo_registry(now)[: args.facilities]
+    # The demo city is registered by `facilities import`; only invented facilities are new.
+    synthetic = synthetic_facilities(args.facilities - len(demo), now)
+    # A fresh seed per run: a repeated seed repeats event ids, which consumers drop.
+    simulator = Simulator(
+        demo + synthetic,
+        seed=secrets.randbits(64),
+        wave_minutes=args.wave_minutes,
+        left_to_people=args.left_to_people,
+    )
+    stop = threading.Event()
+    with Publisher(settings) as publisher, _stop_on_signals(stop):
+        if synthetic:
+            receipt = _publish(publisher, synthetic, settings)
+            if receipt.sent:
+                say(text(settings, "registered", count=receipt.sent))
+        say(text(settings, "simulate_start", facilities=args.facilities, rate=args.rate,
+                 wave=args.wave_minutes))  # fmt: skip
+        total = simulator.run(publisher, args.rate, args.duration, stop)
+    say(text(settings, "simulate_summary", sent=total.sent, queued=total.queued))
+    return DONE
+
+
+def _publish(publisher: Publisher, events: Sequence[Event], settings: Settings) -> Receipt:
+    sent = queued = drained = 0
+    for start in range(0, len(events), CHUNK):
+        receipt = publisher.publish(events[start : start + CHUNK])
+        sent, queued, drained = (
+            sent + receipt.sent,
+            queued + receipt.queued,
+            drained + receipt.drained,
+        )
+    if drained:
+        say(text(settings, "drained", count=drained))
+    if queued:
+        warn(text(settings, "queued", count=queued, path=settings.outbox_path))
+    return Receipt(sent, queued, drained)
+
+
+@contextlib.contextmanager
+def _lines(name: str) -> Iterator[Any]:
+    """The file's lines as bytes (stdin for '-'), or None when there is no such file."""
+    if name == "-":
+        yield sys.stdin.buffer
+        return
+    path = Path(name)
+    if not path.is_file():
+        yield None
+        return
+    with path.open("rb") as handle:
+        yield handle
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C and SIGTERM end the run cleanly (with its summary) instead of interrupting it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, lambda *_: stop.set())
+                for sig in (signal.SIGINT, signal.SIGTERM)}  # fmt: skip
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _cli_actor() -> Actor:
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        user = "unknown"
+    return Actor(org="city_hall", user=f"cli.{user}"[:64])

@@ -1,0 +1,95 @@
+"""`bedboard dashboard` and `bedboard demo`: run the product."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from bedboard import admin, broker
+from bedboard.cli import DONE, FAILED, command, say, warn
+from bedboard.commands.infra import start_local_broker
+from bedboard.settings import Settings
+from bedboard.users import DEMO_STAFF_FACILITIES, demo_accounts
+
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+DEMO_REGISTRY = Path(__file__).resolve().parents[2] / "producers" / "data" / "demo_city.csv"
+
+
+def dashboard_argv(port: int) -> list[str]:
+    """The Streamlit command line of the dashboard (also used by tests and screenshots)."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+
+
+@command("dashboard")
+def dashboard(args: argparse.Namespace, settings: Settings) -> int:
+    return subprocess.call(dashboard_argv(args.port))
+
+
+def _local_port(bootstrap: str) -> int | None:
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    return int(port) if host in ("localhost", "127.0.0.1") and port.isdigit() else None
+
+
+@command("demo")
+def demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Broker, topics, demo registry, simulator and dashboard, until Ctrl-C."""
+    port = _local_port(settings.bootstrap_servers)
+    try:
+        if port is not None:
+            say(f"broker: {start_local_broker(settings, port)}")
+        admin.create_topics(settings)
+    except (broker.BrokerError, admin.BrokerUnavailableError) as error:
+        warn(str(error))
+        return FAILED
+    bedboard = [sys.executable, "-m", "bedboard"]
+    if subprocess.call([*bedboard, "facilities", "import", str(DEMO_REGISTRY)]) != DONE:
+        warn("could not load the demo registry")
+        return FAILED
+    say("アカウント / accounts (new random passwords at every start):")
+    for username, role, password in demo_accounts(settings):
+        say(f"  {username:<16} {role:<15} {password}")
+    # The staff accounts' hospitals report once from the simulator, then only by hand.
+    by_hand = [arg for facility in DEMO_STAFF_FACILITIES for arg in ("--left-to-people", facility)]
+    children = [
+        subprocess.Popen([*bedboard, "simulate", "--facilities", "8", "--rate", "2", *by_hand]),
+        subprocess.Popen(dashboard_argv(args.port)),
+    ]
+    say(f"\nBedboard demo: http://localhost:{args.port}  (Ctrl-C stops it)\n")
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        while not done.wait(1):
+            if any(child.poll() is not None for child in children):
+                warn("a demo process stopped; shutting down")
+                break
+    except KeyboardInterrupt:
+        pass
+    for child in children:
+        child.send_signal(signal.SIGINT) if child.poll() is None else None
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    if port is not None and os.environ.get("BEDBOARD_DEMO_KEEP_BROKER") != "1":
+        broker.stop(settings.data_dir / "kafka")
+    return DONE

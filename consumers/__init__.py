@@ -1,0 +1,1 @@
+"""The read side: validate records, roll them up into a DuckDB replica, query it."""

@@ -1,0 +1,324 @@
+"""Read queries over a replica shared by the dashboard, the exports and the CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+import pyarrow as pa
+
+from consumers.store import NEWEST, utc_naive
+
+# One row per (facility, bed type) current as of T and known by K: the design's "Time" rule.
+_STATE = f"""
+WITH lines AS (
+    SELECT * FROM capacity_lines WHERE occurred_at <= $as_of AND ingested_at <= $known_at
+    QUALIFY row_number() OVER (PARTITION BY facility_id, bed_type ORDER BY {NEWEST}) = 1),
+reports AS (
+    SELECT * FROM capacity_reports WHERE occurred_at <= $as_of AND ingested_at <= $known_at),
+accepting AS (
+    SELECT facility_id, accepting FROM reports WHERE accepting IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY facility_id ORDER BY {NEWEST}) = 1),
+ed AS (
+    SELECT facility_id, ed_status FROM reports WHERE ed_status IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY facility_id ORDER BY {NEWEST}) = 1),
+newest AS (SELECT facility_id, max(occurred_at) AS last_report FROM reports GROUP BY 1),
+registry AS (
+    SELECT * FROM facility_history WHERE ingested_at <= $known_at
+    QUALIFY row_number() OVER (PARTITION BY facility_id ORDER BY ingested_at DESC, rowid DESC) = 1)
+SELECT l.facility_id, f.name_ja AS facility_name, f.district, l.bed_type, l.usable, l.occupied,
+       greatest(l.usable - l.occupied, 0) AS available,
+       CASE WHEN l.usable > 0 THEN round(l.occupied / l.usable, 4) END AS occupancy_rate,
+       a.accepting, e.ed_status, l.occurred_at AS reported_at,
+       $as_of - n.last_report > $stale_after AS stale
+FROM lines l
+JOIN newest n USING (facility_id)
+LEFT JOIN registry f USING (facility_id)
+LEFT JOIN accepting a USING (facility_id)
+LEFT JOIN ed e USING (facility_id)
+ORDER BY l.facility_id, l.bed_type
+"""
+
+
+def state(
+    cur: duckdb.DuckDBPyConnection, as_of: datetime, known_at: datetime, stale_after: timedelta
+) -> pa.Table:
+    """The snapshot rows of the contract (times in UTC) for `as_of` as known at `known_at`."""
+    params = {
+        "as_of": utc_naive(as_of),
+        "known_at": utc_naive(known_at),
+        "stale_after": stale_after,
+    }
+    return cur.sql(_STATE, params=params).to_arrow_table()
+
+
+def event_count(cur: duckdb.DuckDBPyConnection, as_of: datetime, known_at: datetime) -> int:
+    """Accepted capacity reports with occurred_at <= as_of, ingested by known_at."""
+    # fetchall, not fetchone: an unfinished DuckDB 2 result would block the cursor's next query.
+    ((count,),) = cur.execute(
+        "SELECT count(*) FROM capacity_reports WHERE occurred_at <= ? AND ingested_at <= ?",
+        [utc_naive(as_of), utc_naive(known_at)],
+    ).fetchall()
+    return int(count)
+
+
+# The current board from the maintained tables: no recomputation over history.
+_BOARD = """
+WITH newest AS (
+    SELECT facility_id, max(occurred_at) AS last_report, max(ingested_at) AS last_ingest
+    FROM current_beds GROUP BY 1),
+status AS (
+    SELECT facility_id,
+           any_value(value) FILTER (WHERE field = 'accepting') AS accepting,
+           any_value(value) FILTER (WHERE field = 'ed_status') AS ed_status
+    FROM current_status GROUP BY 1)
+SELECT b.facility_id, f.name_ja, f.name_en, f.kind, f.district, f.lat, f.lon,
+       f.facility_id IS NOT NULL AS registered,
+       b.bed_type, b.usable, b.occupied, greatest(b.usable - b.occupied, 0) AS available,
+       CASE WHEN b.usable > 0 THEN round(b.occupied / b.usable, 4) END AS occupancy_rate,
+       b.occurred_at AS reported_at, n.last_report, n.last_ingest, s.accepting, s.ed_status
+FROM current_beds b
+JOIN newest n USING (facility_id)
+LEFT JOIN status s USING (facility_id)
+LEFT JOIN facilities f USING (facility_id)
+ORDER BY b.facility_id, b.bed_type
+"""
+
+
+def board(cur: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Every (facility, bed type) line as it stands now, with the facility's registry data."""
+    return cur.sql(_BOARD).to_arrow_table()
+
+
+def ingest_counts(cur: duckdb.DuckDBPyConnection) -> pa.Table:
+    return cur.sql(
+        "SELECT topic, read, applied, duplicates, rejected FROM ingest_counts ORDER BY topic"
+    ).to_arrow_table()
+
+
+# --- Reads for the dashboard -------------------------------------------------------------
+
+
+def facilities(cur: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The facility registry, one row per registered facility."""
+    return cur.sql(
+        "SELECT facility_id, name_ja, name_en, kind, district, lat, lon, licensed_beds, phone "
+        "FROM facilities ORDER BY facility_id"
+    ).to_arrow_table()
+
+
+def last_ingest(cur: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The broker's ingest time (UTC, naive) of the newest event this replica has applied."""
+    rows = cur.execute(
+        "SELECT max(t) FROM (SELECT max(ingested_at) AS t FROM capacity_reports "
+        "UNION ALL SELECT max(ingested_at) FROM facilities "
+        "UNION ALL SELECT max(ingested_at) FROM placement_events)"
+    ).fetchall()  # fetchall completes the result; a pending one would block this cursor
+    return rows[0][0] if rows else None
+
+
+def facility_lines(cur: duckdb.DuckDBPyConnection, facility_id: str, since: datetime) -> pa.Table:
+    """Every reported line of one facility since a time, plus the line current at that time."""
+    return cur.sql(
+        f"""
+        WITH f AS (SELECT * FROM capacity_lines WHERE facility_id = $facility_id),
+        before AS (
+            SELECT * FROM f WHERE occurred_at < $since
+            QUALIFY row_number() OVER (PARTITION BY bed_type ORDER BY {NEWEST}) = 1)
+        SELECT bed_type, usable, occupied, occurred_at, ingested_at FROM (
+            SELECT * FROM before UNION ALL SELECT * FROM f WHERE occurred_at >= $since)
+        ORDER BY bed_type, occurred_at, ingested_at""",
+        params={"facility_id": facility_id, "since": utc_naive(since)},
+    ).to_arrow_table()
+
+
+def facility_reports(
+    cur: duckdb.DuckDBPyConnection, facility_id: str, limit: int = 200
+) -> pa.Table:
+    """The newest reports of one facility: who sent what and when, with their bed lines."""
+    return cur.sql(
+        """
+        SELECT r.event_id, r.occurred_at, r.ingested_at, r.actor_org, r.actor_user,
+               r.accepting, r.ed_status, r.note,
+               list({'bed_type': l.bed_type, 'usable': l.usable, 'occupied': l.occupied}
+                    ORDER BY l.bed_type) AS beds
+        FROM capacity_reports r JOIN capacity_lines l USING (event_id)
+        WHERE r.facility_id = $facility_id
+        GROUP BY ALL
+        ORDER BY r.occurred_at DESC, r.ingested_at DESC
+        LIMIT $limit""",
+        params={"facility_id": facility_id, "limit": limit},
+    ).to_arrow_table()
+
+
+def current_notices(cur: duckdb.DuckDBPyConnection, now: datetime) -> pa.Table:
+    """Notices neither withdrawn nor expired at `now`, the most severe and newest first."""
+    return cur.sql(
+        """
+        SELECT notice_id, severity, title, body, expires_at, posted_at, posted_by FROM notices
+        WHERE withdrawn_at IS NULL AND (expires_at IS NULL OR expires_at > $now)
+        ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
+                 posted_at DESC""",
+        params={"now": utc_naive(now)},
+    ).to_arrow_table()
+
+
+def open_alerts(cur: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Alerts raised by the alert processor and not cleared, newest first."""
+    return cur.sql(
+        "SELECT alert_id, facility_id, kind, detail, raised_at FROM alerts "
+        "WHERE cleared_at IS NULL ORDER BY raised_at DESC"
+    ).to_arrow_table()
+
+
+# The as-of state at every bucket without one query per bucket: each line contributes the change
+# it makes to its (facility, bed type), changes are summed per bucket, and a running sum over the
+# buckets gives the totals. Cost grows with the lines, not with facilities x buckets.
+_TREND = f"""
+WITH raw AS (
+    SELECT * FROM capacity_lines
+    WHERE occurred_at <= $end AND ingested_at <= $known_at
+      AND ($bed_types IS NULL OR list_contains($bed_types, bed_type))
+    -- Two lines at the same occurred_at: the later ingest is the one the state keeps.
+    QUALIFY row_number() OVER (
+        PARTITION BY facility_id, bed_type, occurred_at ORDER BY {NEWEST}) = 1),
+lines AS (
+    SELECT r.facility_id, r.bed_type, r.usable, r.occupied, r.occurred_at,
+           greatest(r.usable - r.occupied, 0) AS available, coalesce(f.district, '') AS district
+    FROM raw r LEFT JOIN facilities f USING (facility_id)
+    WHERE $districts IS NULL OR list_contains($districts, coalesce(f.district, ''))),
+changes AS (
+    SELECT {{group}} AS grp,
+           greatest(ceil(epoch(occurred_at - $start) / $step_s), 0)::BIGINT AS bucket,
+           usable - coalesce(lag(usable) OVER w, 0) AS d_usable,
+           occupied - coalesce(lag(occupied) OVER w, 0) AS d_occupied,
+           available - coalesce(lag(available) OVER w, 0) AS d_available,
+           CASE WHEN lag(usable) OVER w IS NULL THEN 1 ELSE 0 END AS d_lines
+    FROM lines WINDOW w AS (PARTITION BY facility_id, bed_type ORDER BY occurred_at)),
+per_bucket AS (
+    SELECT grp, bucket, sum(d_usable) AS du, sum(d_occupied) AS dox, sum(d_available) AS da,
+           sum(d_lines) AS dn
+    FROM changes GROUP BY ALL),
+grid AS (
+    SELECT g.grp, b.bucket FROM (SELECT DISTINCT grp FROM per_bucket) g
+    CROSS JOIN range(0, $buckets) b(bucket))
+SELECT $start + to_seconds(grid.bucket * $step_s) AS "at", grid.grp AS "group",
+       sum(coalesce(du, 0)) OVER s AS usable, sum(coalesce(dox, 0)) OVER s AS occupied,
+       sum(coalesce(da, 0)) OVER s AS available, sum(coalesce(dn, 0)) OVER s AS lines
+FROM grid LEFT JOIN per_bucket USING (grp, bucket)
+WINDOW s AS (PARTITION BY grid.grp ORDER BY grid.bucket)
+ORDER BY "group", "at"
+"""
+
+
+def trend(
+    cur: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+    *,
+    by: str = "bed_type",
+    bed_types: list[str] | None = None,
+    districts: list[str] | None = None,
+    known_at: datetime | None = None,
+) -> pa.Table:
+    """Totals of the as-of state at start, start + step, ... up to end, per bed type or district.
+
+    Columns: at (UTC), group (a bed type code or a district, '' for unregistered sources),
+    usable, occupied, available (free beds summed per line, as on the board) and lines (how many
+    facility x bed type lines the totals cover).
+    """
+    if by not in ("bed_type", "district"):
+        raise ValueError("by must be 'bed_type' or 'district'")
+    step_s = step.total_seconds()
+    buckets = int((end - start).total_seconds() // step_s) + 1
+    params = {
+        "start": utc_naive(start),
+        "end": utc_naive(start) + timedelta(seconds=step_s * (buckets - 1)),
+        "step_s": step_s,
+        "buckets": buckets,
+        "known_at": utc_naive(known_at or end),
+        "bed_types": bed_types,
+        "districts": districts,
+    }
+    return cur.sql(_TREND.format(group=by), params=params).to_arrow_table()
+
+
+# --- Reads for staff and coordination: report form, inbox, placements, notices (issue 5) -------
+
+
+def facility_current(cur: duckdb.DuckDBPyConnection, facility_id: str) -> pa.Table:
+    """One facility's current line per bed type (what its report form starts from)."""
+    return cur.sql(
+        "SELECT bed_type, usable, occupied, occurred_at FROM current_beds "
+        "WHERE facility_id = $facility_id ORDER BY bed_type",
+        params={"facility_id": facility_id},
+    ).to_arrow_table()
+
+
+def facility_status(
+    cur: duckdb.DuckDBPyConnection, facility_id: str
+) -> dict[str, tuple[str, datetime]]:
+    """A facility's newest `accepting` and `ed_status`: value and occurred_at (UTC)."""
+    rows = cur.execute(
+        "SELECT field, value, occurred_at FROM current_status WHERE facility_id = ?", [facility_id]
+    ).fetchall()
+    return {field: (value, at) for field, value, at in rows}
+
+
+_PLACEMENTS = """
+SELECT p.placement_id, p.facility_id, f.name_ja, f.name_en, p.bed_type, p.age_band, p.severity,
+       p.needs, p.note, p.status, p.reason, p.requested_by, p.requested_at, p.responded_at,
+       p.closed_at, p.updated_at
+FROM placements p LEFT JOIN facilities f USING (facility_id)
+WHERE ($facility_ids IS NULL OR list_contains($facility_ids, p.facility_id))
+  AND (NOT $open_only OR p.closed_at IS NULL)
+  AND ($since IS NULL OR p.updated_at >= $since)
+ORDER BY p.closed_at IS NOT NULL, p.updated_at DESC
+LIMIT $limit
+"""
+
+
+def placement_list(
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    facility_ids: list[str] | None = None,
+    open_only: bool = False,
+    since: datetime | None = None,
+    limit: int = 500,
+) -> pa.Table:
+    """Placements (optionally of some facilities, open ones only), open first, newest first."""
+    params = {
+        "facility_ids": facility_ids,
+        "open_only": open_only,
+        "since": utc_naive(since) if since else None,
+        "limit": limit,
+    }
+    return cur.sql(_PLACEMENTS, params=params).to_arrow_table()
+
+
+def placement_facility(cur: duckdb.DuckDBPyConnection, placement_id: str) -> str | None:
+    """The facility a placement was requested of, as the replica knows it."""
+    rows = cur.execute(
+        "SELECT facility_id FROM placements WHERE placement_id = ?", [placement_id]
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def placement_history(cur: duckdb.DuckDBPyConnection, placement_ids: list[str]) -> pa.Table:
+    """Every event of some placements, oldest first: who did what, when."""
+    return cur.sql(
+        "SELECT placement_id, type, facility_id, detail, actor_org, actor_user, occurred_at, "
+        "ingested_at FROM placement_events WHERE list_contains($ids, placement_id) "
+        "ORDER BY placement_id, occurred_at, ingested_at",
+        params={"ids": placement_ids},
+    ).to_arrow_table()
+
+
+def notice_list(cur: duckdb.DuckDBPyConnection, limit: int = 200) -> pa.Table:
+    """Notices newest first, withdrawn and expired ones included (for the notices page)."""
+    return cur.sql(
+        "SELECT notice_id, severity, title, body, expires_at, posted_at, posted_by, withdrawn_at "
+        "FROM notices ORDER BY posted_at DESC LIMIT $limit",
+        params={"limit": limit},
+    ).to_arrow_table()

@@ -1,0 +1,260 @@
+"""The one module that polls Kafka: records in, batches into the replica, rejects to the DLQ."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError, KafkaTimeoutError
+
+from bedboard.settings import Settings
+from consumers.rules import EPOCH, Accepted, Rejection, check
+from consumers.store import Batch, Store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+ROLLED_UP = ("capacity", "facilities", "placements", "notices", "alerts")
+# Commits of thousands of rows run several times faster than commits of a hundred, so polls are
+# gathered into one batch until it is this big or has waited this long.
+MAX_BATCH = 10_000
+MAX_BATCH_WAIT_S = 0.5
+POLL_MS = 200
+CONNECT_TIMEOUT_S = 10.0
+HEALTH_EVERY_S = 2.0
+LOGGED_REJECTIONS = 5  # per batch; every one is in the DLQ and the rejected table anyway
+DLQ_TRIES = (0.5, 1.0, 2.0, 4.0)  # seconds between tries before giving up on the DLQ
+
+DlqSend = Callable[[str, bytes | None, list[tuple[str, bytes]]], None]
+
+
+class TopicsMissing(RuntimeError):
+    """The topics to roll up do not exist on the broker."""
+
+
+class DlqUnavailable(RuntimeError):
+    """Rejected records could not be written to the DLQ; the batch was not applied."""
+
+
+@dataclass
+class Health:
+    """What the dashboard shows about the feed: connected, lag, the newest event's ingest time."""
+
+    connected: bool = False
+    checked_at: datetime | None = None
+    last_ingest: datetime | None = None
+    lag: int | None = None
+    error: str | None = None
+    applied_batches: int = 0
+
+
+@dataclass
+class Rollup:
+    """Consumes the topics into a replica; offsets live in the replica, not in Kafka."""
+
+    settings: Settings
+    store: Store
+    dlq_send: DlqSend | None = None
+    dlq_flush: Callable[[], None] | None = None
+    health: Health = field(default_factory=Health)
+
+    def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> int:
+        """Apply records until stopped (or caught up); returns the number of records read."""
+        consumer = self._consumer()
+        # One writer thread: DuckDB works without the GIL, so batch N is written while
+        # batch N+1 is polled and checked. At most one batch waits; each is its own transaction.
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bedboard-replica")
+        pending: Future[None] | None = None
+        read = 0
+        try:
+            partitions = self._assign(consumer)
+            position = self.store.offsets()
+            targets = self._end_offsets(consumer, partitions) if until_caught_up else {}
+            next_check = 0.0
+            while not stop.is_set():
+                # The consumer's position, not the stored offset: it also moves past records
+                # that retention or compaction removed.
+                if until_caught_up and all(consumer.position(tp) >= e for tp, e in targets.items()):
+                    break
+                if time.monotonic() >= next_check:
+                    self._check_health(consumer, partitions, position)
+                    next_check = time.monotonic() + HEALTH_EVERY_S
+                batch = self._gather(consumer, stop)
+                if len(batch):
+                    if pending is not None:
+                        pending.result()  # raises what the writer raised
+                    pending = writer.submit(self._write, batch)
+                    position.update(batch.next_offsets)
+                    read += len(batch)
+            if pending is not None:
+                pending.result()
+        finally:
+            writer.shutdown(wait=True)
+            consumer.close()
+        return read
+
+    def _consumer(self) -> KafkaConsumer:
+        return KafkaConsumer(
+            **self.settings.kafka_options(),
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=8 * 1024 * 1024,
+            fetch_max_bytes=64 * 1024 * 1024,
+        )
+
+    def _assign(self, consumer: KafkaConsumer) -> list[TopicPartition]:
+        partitions = []
+        for short in ROLLED_UP:
+            topic = self.settings.topic(short)
+            ids = _within(CONNECT_TIMEOUT_S, consumer.partitions_for_topic, topic)
+            if not ids:
+                raise TopicsMissing(f"topic {topic} does not exist: run `bedboard topics` first")
+            partitions += [TopicPartition(topic, p) for p in sorted(ids)]
+        consumer.assign(partitions)
+        stored = self.store.offsets()
+        for tp in partitions:
+            if (tp.topic, tp.partition) in stored:
+                consumer.seek(tp, stored[(tp.topic, tp.partition)])
+            else:
+                consumer.seek_to_beginning(tp)
+        return partitions
+
+    def _end_offsets(
+        self, consumer: KafkaConsumer, partitions: list[TopicPartition]
+    ) -> dict[TopicPartition, int]:
+        return {tp: o for tp, o in consumer.end_offsets(partitions).items() if o > 0}
+
+    def _check_health(
+        self,
+        consumer: KafkaConsumer,
+        partitions: list[TopicPartition],
+        position: dict[tuple[str, int], int],
+    ) -> None:
+        try:
+            ends = consumer.end_offsets(partitions, timeout_ms=2000)
+        except KafkaError as error:
+            self.health.connected, self.health.error = False, type(error).__name__
+        else:
+            self.health.lag = sum(
+                max(end - position.get((tp.topic, tp.partition), 0), 0) for tp, end in ends.items()
+            )
+            self.health.connected, self.health.error = True, None
+        self.health.checked_at = datetime.now(UTC)
+
+    def _gather(self, consumer: KafkaConsumer, stop: threading.Event) -> Batch:
+        """Poll until a batch is big enough, has waited long enough, or nothing more comes."""
+        batch = Batch()
+        deadline = time.monotonic() + MAX_BATCH_WAIT_S
+        while len(batch) < MAX_BATCH and not stop.is_set():
+            polled = consumer.poll(timeout_ms=POLL_MS, max_records=MAX_BATCH - len(batch))
+            if not polled:
+                break
+            self._add(batch, polled)
+            if time.monotonic() >= deadline:
+                break
+        return batch
+
+    def _add(self, batch: Batch, polled: dict[TopicPartition, list[Any]]) -> None:
+        newest = 0
+        prefix = self.settings.topic_prefix
+        for tp, records in polled.items():
+            short = tp.topic.removeprefix(prefix)
+            accepted = batch.accepted.setdefault(short, [])
+            partition = tp.partition
+            for record in records:
+                # The broker's LogAppendTime, exact to the millisecond.
+                ingested = EPOCH + timedelta(milliseconds=record.timestamp)
+                outcome = check(record.value, ingested)
+                if isinstance(outcome, Rejection):
+                    batch.rejected.append(_rejected_row(short, tp, record, outcome, ingested))
+                else:
+                    accepted.append(Accepted(outcome, ingested, partition, record.offset))
+            batch.read[short] = batch.read.get(short, 0) + len(records)
+            batch.next_offsets[(tp.topic, partition)] = records[-1].offset + 1
+            newest = max(newest, max(r.timestamp for r in records))
+        if newest:
+            last = EPOCH + timedelta(milliseconds=newest)
+            self.health.last_ingest = max(self.health.last_ingest or last, last)
+
+    def _write(self, batch: Batch) -> None:
+        # The DLQ is written before the offsets move: a crash between repeats the same
+        # coordinates as keys, which the compacted DLQ keeps once.
+        if batch.rejected:
+            for row in batch.rejected[:LOGGED_REJECTIONS]:
+                log.warning(
+                    "rejected %s:%s:%s %s: %s",
+                    row["topic"],
+                    row["partition"],
+                    row["offset"],
+                    row["reason"],
+                    row["detail"],
+                )
+            if len(batch.rejected) > LOGGED_REJECTIONS:  # a flood: the rest are in the DLQ
+                more = len(batch.rejected) - LOGGED_REJECTIONS
+                log.warning("rejected %d more records in this batch", more)
+            if self.dlq_send:
+                self._to_dlq(batch.rejected)
+        self.store.write(batch)
+        self.health.applied_batches += 1
+
+    def _to_dlq(self, rows: list[dict[str, Any]]) -> None:
+        """Send rejected records to the DLQ, retrying with backoff; then give up loudly."""
+        assert self.dlq_send is not None
+        for attempt, pause in enumerate((*DLQ_TRIES, None)):
+            try:
+                for row in rows:
+                    # A null value would be a tombstone and compaction would erase the record.
+                    self.dlq_send(row["dlq_key"], row["raw"] or b"", row["headers"])
+                if self.dlq_flush:
+                    self.dlq_flush()
+                return
+            except (KafkaError, OSError, RuntimeError) as error:
+                if pause is None:
+                    raise DlqUnavailable(
+                        f"could not write {len(rows)} rejected record(s) to the DLQ: {error}"
+                    ) from error
+                log.warning("DLQ write failed (try %d), retrying: %s", attempt + 1, error)
+                time.sleep(pause)
+
+
+def _within(seconds: float, call: Callable[..., T], *args: Any) -> T:
+    """Run a kafka-python call that has no deadline of its own (metadata) with one."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bedboard-metadata")
+    try:
+        return pool.submit(call, *args).result(timeout=seconds)
+    except TimeoutError as error:
+        raise KafkaTimeoutError(f"no answer from Kafka in {seconds:.0f} s") from error
+    finally:
+        pool.shutdown(wait=False)  # closing the consumer ends the stuck call
+
+
+def _rejected_row(
+    short: str, tp: TopicPartition, record: Any, rejection: Rejection, ingested: datetime
+) -> dict[str, Any]:
+    headers = [
+        ("error.reason", rejection.reason.encode()),
+        ("error.detail", rejection.detail.encode()),
+        ("source.topic", tp.topic.encode()),
+        ("source.partition", str(tp.partition).encode()),
+        ("source.offset", str(record.offset).encode()),
+    ]
+    return {
+        "topic": short,
+        "partition": tp.partition,
+        "offset": record.offset,
+        "reason": rejection.reason,
+        "detail": rejection.detail,
+        "detail_ja": rejection.detail_ja,
+        "raw": record.value,
+        "ingested_at": ingested,
+        "dlq_key": f"{tp.topic}:{tp.partition}:{record.offset}",
+        "headers": headers,
+    }

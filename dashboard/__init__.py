@@ -1,0 +1,1 @@
+"""The coordinators' dashboard: a Streamlit app over this process's DuckDB replica."""

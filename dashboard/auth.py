@@ -1,0 +1,257 @@
+"""Sign-in, sessions that expire, and the server-side role check at the top of every page."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import streamlit as st
+
+from bedboard.users import (
+    ROLES,
+    USERNAME,
+    Identity,
+    LoginThrottle,
+    UserError,
+    UsersFile,
+    users_path,
+)
+from dashboard import data, widgets
+from dashboard.i18n_staff import t
+from producers.forms import MAY
+
+log = logging.getLogger("bedboard.auth")
+PAGES = Path(__file__).resolve().parent / "pages"
+SESSION_KEY = "bedboard_session"
+NOTICE_KEY = "bedboard_auth_notice"
+
+EVERYONE: tuple[str, ...] = ROLES
+# Which roles open which page: the navigation lists them, and each page checks them again.
+PAGE_ROLES: dict[str, tuple[str, ...]] = {
+    "overview": EVERYONE,
+    "board": EVERYONE,
+    "facility": EVERYONE,
+    "map": EVERYONE,
+    "trends": EVERYONE,
+    "find": MAY["request"],
+    "export": ("coordinator", "official", "admin"),
+    "report": MAY["report"],
+    "upload": MAY["report"],
+    "inbox": MAY["respond"],
+    "placements": MAY["close"],
+    "notices": MAY["notice"],
+}
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in person in one browser session, until `expires_at` (UTC)."""
+
+    identity: Identity
+    expires_at: datetime
+    via: str  # "password" or "sso"
+
+
+@st.cache_resource(show_spinner=False)
+def throttles() -> tuple[LoginThrottle, LoginThrottle]:
+    """Per account and per address, one each per server process (across browser sessions).
+
+    An address is often a whole hospital behind one NAT: it is slowed down far later than an
+    account, so that one person's typing does not lock out their colleagues.
+    """
+    return LoginThrottle(), LoginThrottle(free_failures=20, max_delay=30, lockout_after=200)
+
+
+def sso_configured() -> bool:
+    """Single sign-on only when an [auth] section exists in the secrets."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
+def current() -> Identity | None:
+    """The signed-in person, or None (no session, expired, or the account changed)."""
+    session: Session | None = st.session_state.get(SESSION_KEY)
+    if session is None:
+        return _from_sso()
+    if datetime.now(UTC) >= session.expires_at:
+        _end(t("auth.expired"))
+        if session.via == "sso":
+            st.logout()  # the provider's cookie would sign them straight back in
+        return None
+    # The users file is the authority: a removed or changed account loses access at once.
+    stored = _users().get(session.identity.username)
+    if stored is None or stored.identity != session.identity:
+        _end(t("auth.ended"))
+        return None
+    return session.identity
+
+
+def require(*roles: str) -> Identity:
+    """Stop the page unless someone with one of these roles is signed in (all roles if none)."""
+    identity = current()
+    if identity is None:
+        login_form()
+        st.stop()
+    if roles and identity.role not in roles:
+        log.warning("refused %s (%s) a page for %s", identity.username, identity.role, roles)
+        st.error(t("auth.forbidden", role=t(f"role.{identity.role}")), icon=":material/block:")
+        st.stop()
+    return identity
+
+
+def may_open(identity: Identity | None, page: str) -> bool:
+    return identity is not None and identity.role in PAGE_ROLES[page]
+
+
+def sign_in(username: str, password: str, client: str | None) -> Identity | str:
+    """Check a password, slowed down after failures; the identity, or the text to show."""
+    username = username.strip()
+    if not username or not password:
+        return t("auth.blank")
+    by_account, by_address = throttles()
+    account, address = [f"user:{username.lower()}"], [f"ip:{client}"] if client else []
+    wait = max(by_account.wait(account), by_address.wait(address))
+    if wait > 0:
+        return t("auth.throttled", seconds=int(wait + 0.999))
+    store = UsersFile(users_path(data.settings()))
+    user = store.verify(username, password) if USERNAME.match(username) else None
+    if user is None:
+        by_account.failed(account)
+        by_address.failed(address)
+        # Only known names are logged: people sometimes type their password as the username.
+        known = username in _users()
+        log.warning("sign-in failed for %s from %s", username if known else "?", client or "?")
+        return t("auth.failed")
+    by_account.succeeded(account[0])
+    log.info("signed in %s (%s) from %s", user.username, user.role, client or "?")
+    _start(user.identity, "password")
+    return user.identity
+
+
+def login_form() -> None:
+    """The sign-in page: username and password, and single sign-on when it is configured."""
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        top, lang_col = st.columns([4, 1], vertical_alignment="center")
+        top.subheader(t("auth.title"))
+        with lang_col:
+            widgets.language_switch()
+        st.caption(t("auth.lead"))
+        if notice := st.session_state.pop(NOTICE_KEY, None):
+            st.info(notice, icon=":material/schedule:")
+        if not _users() and not sso_configured():
+            st.warning(t("auth.no_accounts"), icon=":material/person_off:")
+        # clear_on_submit: the password does not stay in the session after the attempt.
+        with st.form("login", clear_on_submit=True, border=True):
+            username = st.text_input(t("auth.username"), autocomplete="username")
+            password = st.text_input(
+                t("auth.password"), type="password", autocomplete="current-password"
+            )
+            submitted = st.form_submit_button(t("auth.submit"), type="primary", width="stretch")
+        if submitted:
+            outcome = sign_in(username, password, st.context.ip_address)
+            if isinstance(outcome, Identity):
+                st.rerun()
+            st.error(outcome, icon=":material/error:")
+        if sso_configured():
+            st.caption(t("auth.or"))
+            if st.button(t("auth.sso"), icon=":material/key:", width="stretch"):
+                st.login()
+            email = st.user.get("email") if st.user.get("is_logged_in", False) else None
+            if email:
+                st.warning(t("auth.sso_unknown", email=email))
+
+
+def login_page() -> None:
+    """The one page someone who is not signed in can open."""
+    login_form()
+
+
+def login_entry() -> st.Page:
+    """The sign-in page, for the navigation of someone not signed in."""
+    return st.Page(
+        login_page, title=t("page.login"), icon=":material/login:", url_path="login", default=True
+    )
+
+
+def staff_pages(role: str) -> list[st.Page]:
+    """The hospital and coordination pages this role may open, most used first."""
+    icons = {
+        "report": ":material/edit_note:",
+        "inbox": ":material/inbox:",
+        "upload": ":material/upload_file:",
+        "placements": ":material/forum:",
+        "notices": ":material/campaign:",
+        "export": ":material/download:",
+    }
+    return [
+        st.Page(
+            PAGES / f"{name}.py",
+            title=t(f"page.{name}"),
+            icon=icon,
+            url_path=name,
+            # Staff land on their report form: posting counts is what they come for.
+            default=name == "report" and role == "hospital_staff",
+        )
+        for name, icon in icons.items()
+        if role in PAGE_ROLES[name]
+    ]
+
+
+def for_role(role: str, pages: list[st.Page]) -> list[st.Page]:
+    """Only the pages this role may open (each page checks again when it runs)."""
+    return [page for page in pages if role in PAGE_ROLES.get(page.url_path, EVERYONE)]
+
+
+def account_menu(identity: Identity) -> None:
+    """Who is signed in, as a small menu with their role, facilities and the way out."""
+    with st.popover(identity.username, icon=":material/account_circle:", width="stretch"):
+        account_box(identity)
+
+
+def account_box(identity: Identity) -> None:
+    """Who is signed in, their facilities, and a way out."""
+    st.caption(t("auth.signed_in", user=identity.username, role=t(f"role.{identity.role}")))
+    if identity.facilities:
+        st.caption(t("auth.facilities", facilities=", ".join(identity.facilities)))
+    if st.button(t("auth.logout"), icon=":material/logout:", key="logout"):
+        session: Session | None = st.session_state.get(SESSION_KEY)
+        log.info("signed out %s", identity.username)
+        st.session_state.pop(SESSION_KEY, None)
+        if session is not None and session.via == "sso":
+            st.logout()
+        st.rerun()
+
+
+def _from_sso() -> Identity | None:
+    if not sso_configured() or not st.user.get("is_logged_in", False):
+        return None
+    email = str(st.user.get("email") or "")
+    stored = _users().get(email)
+    if stored is None:
+        return None  # signed in at the provider, but not given a role here: the form says so
+    log.info("signed in %s (%s) through single sign-on", stored.username, stored.role)
+    _start(stored.identity, "sso")
+    return stored.identity
+
+
+def _start(identity: Identity, via: str) -> None:
+    expires = datetime.now(UTC) + data.settings().session_ttl
+    st.session_state[SESSION_KEY] = Session(identity, expires, via)
+
+
+def _end(reason: str) -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    st.session_state[NOTICE_KEY] = reason
+
+
+def _users() -> dict:
+    try:
+        return UsersFile(users_path(data.settings())).load()
+    except UserError as error:
+        log.error("cannot read the users file: %s", error)
+        return {}

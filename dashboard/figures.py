@@ -1,0 +1,214 @@
+"""Figure builders: pure functions from frames to Plotly figures, no Streamlit, no I/O."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard.model import COLORS, ICONS, LEVELS, NONE, ROOM
+
+FONT = "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+    "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
+)  # fmt: skip
+MAX_LABELS = 60  # above this many facilities the map shows markers only
+# Shapes echo the icons: ○ open circle, ▲ triangle, ● filled circle, ✖ cross.
+SYMBOLS = {
+    "room": "circle-open",
+    "nearly": "triangle-up",
+    "full": "circle",
+    "over": "x",
+    "none": "circle-open-dot",
+}
+
+
+def _layout(fig: go.Figure, height: int) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        font={"family": FONT, "size": 13},
+        hoverlabel={"font": {"family": FONT}},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+    return fig
+
+
+def _local(times: pd.Series, zone: ZoneInfo) -> pd.Series:
+    """Stored UTC times as wall-clock times in the configured zone (what the axis shows)."""
+    return pd.to_datetime(times).dt.tz_localize("UTC").dt.tz_convert(zone).dt.tz_localize(None)
+
+
+def history(
+    lines: pd.DataFrame,
+    bed_types: list[str],
+    label: Callable[[str], str],
+    words: dict[str, str],
+    zone: ZoneInfo,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> go.Figure:
+    """One small panel per bed type: occupied (filled steps) against usable (dashed steps)."""
+    rows = max(len(bed_types), 1)
+    fig = make_subplots(
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=min(0.08, 0.6 / rows),
+        subplot_titles=[label(code) for code in bed_types],
+    )
+    x_end = _local(pd.Series([end]), zone).iloc[0]
+    x_start = _local(pd.Series([start]), zone).iloc[0]
+    for row, code in enumerate(bed_types, start=1):
+        part = lines[lines["bed_type"] == code].sort_values("occurred_at")
+        # Carry the last report to the end of the range: the state holds until the next report.
+        times = pd.concat(
+            [_local(part["occurred_at"], zone).clip(lower=x_start), pd.Series([x_end])]
+        )
+        for column, name, style in (
+            ("usable", words["usable"], {"dash": "dash", "color": "#555"}),
+            ("occupied", words["occupied"], {"color": "#1f77b4"}),
+        ):
+            values = pd.concat([part[column], part[column].tail(1)])
+            fig.add_trace(
+                go.Scatter(
+                    x=times,
+                    y=values,
+                    name=name,
+                    mode="lines",
+                    line={"shape": "hv", "width": 2, **style},
+                    fill="tozeroy" if column == "occupied" else None,
+                    legendgroup=column,
+                    showlegend=row == 1,
+                    hovertemplate=f"{name}: %{{y:,}}<extra>{label(code)}</extra>",
+                ),
+                row=row,
+                col=1,
+            )
+        fig.update_yaxes(rangemode="tozero", row=row, col=1)
+    fig.update_xaxes(range=[x_start, x_end], tickformat="%m/%d %H:%M")
+    fig.update_annotations(font={"size": 13, "family": FONT}, x=0, xanchor="left")
+    return _layout(fig, 60 + 120 * rows)
+
+
+def city_map(
+    points: pd.DataFrame,
+    centres: pd.DataFrame,
+    level_words: dict[str, str],
+    hover: dict[str, str],
+) -> go.Figure:
+    """Facilities on plain longitude/latitude axes, coloured and shaped by level; no map tiles.
+
+    points: name, lat, lon, level, available, label (text drawn beside the marker).
+    centres: district, lat, lon (grey labels under the markers).
+    """
+    lats = pd.concat([points["lat"], centres["lat"]]).astype("float64")
+    lons = pd.concat([points["lon"], centres["lon"]]).astype("float64")
+    lat_pad = max(float(lats.max() - lats.min()) * 0.12, 0.005)
+    lon_pad = max(float(lons.max() - lons.min()) * 0.08, 0.005)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=centres["lon"],
+            # Under the markers, so that a district's name never hides its hospitals.
+            y=centres["lat"] - lat_pad * 0.35,
+            mode="text",
+            text=centres["district"],
+            textfont={"size": 15, "color": "rgba(110,110,110,0.75)", "family": FONT},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    labels = len(points) <= MAX_LABELS
+    for level in LEVELS:
+        part = points[points["level"] == level]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["lon"],
+                y=part["lat"],
+                # Names beside every marker help in a city; at national scale they are noise.
+                mode="markers+text" if labels else "markers",
+                name=level_words[level],
+                text=part["label"],
+                textposition="top center",
+                textfont={"size": 13, "family": FONT, "color": "#222"},
+                marker={
+                    "size": 14 + 3 * part["available"].clip(upper=25) ** 0.5,
+                    "color": COLORS[level],
+                    "symbol": SYMBOLS[level],
+                    # An open circle is drawn by its line, so it needs a thick one.
+                    "line": {
+                        "width": 3 if level in (ROOM, NONE) else 1.5,
+                        "color": COLORS[level] if level in (ROOM, NONE) else "white",
+                    },
+                },
+                customdata=part[["name", "available"]],
+                hovertemplate=(
+                    f"%{{customdata[0]}}<br>{hover['available']}: %{{customdata[1]:,}}"
+                    f"<br>{ICONS[level]} {level_words[level]}<extra></extra>"
+                ),
+            )
+        )
+    lat0 = float(lats.mean()) if len(lats) else 35.0
+    fig.update_xaxes(
+        range=[float(lons.min()) - lon_pad, float(lons.max()) + lon_pad],
+        showgrid=False, zeroline=False, showticklabels=False, title=None,
+    )  # fmt: skip
+    # Degrees of longitude are shorter than degrees of latitude away from the equator.
+    fig.update_yaxes(
+        range=[float(lats.min()) - lat_pad, float(lats.max()) + lat_pad],
+        showgrid=False, zeroline=False, showticklabels=False,
+        scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)),
+    )  # fmt: skip
+    fig.update_layout(plot_bgcolor="#f7f7f4", dragmode="pan")
+    return _layout(fig, 560)
+
+
+def trend(
+    frame: pd.DataFrame,
+    measure: str,
+    label: Callable[[str], str],
+    measure_word: str,
+    zone: ZoneInfo,
+) -> go.Figure:
+    """One line per group over time: occupancy (%), occupied or available beds."""
+    fig = go.Figure()
+    for i, (group, part) in enumerate(frame.groupby("group", sort=False)):
+        part = part.sort_values("at")
+        if measure == "occupancy":
+            y = 100 * part["occupied"] / part["usable"].where(part["usable"] > 0)
+            template = "%{y:.1f}%"
+        else:
+            y = part[measure]
+            template = "%{y:,}"
+        fig.add_trace(
+            go.Scatter(
+                x=_local(part["at"], zone),
+                y=y,
+                name=label(str(group)),
+                mode="lines",
+                line={"width": 2.5, "color": PALETTE[i % len(PALETTE)]},
+                hovertemplate=f"{label(str(group))}: {template}<extra></extra>",
+            )
+        )
+    if measure == "occupancy":
+        fig.add_hline(y=100, line={"color": COLORS["full"], "dash": "dot", "width": 1})
+        fig.add_hline(y=90, line={"color": COLORS["nearly"], "dash": "dot", "width": 1})
+        rates = 100 * frame["occupied"] / frame["usable"].where(frame["usable"] > 0)
+        low = min(float(rates.min()) if rates.notna().any() else 0.0, 80.0)
+        high = max(float(rates.max()) if rates.notna().any() else 0.0, 100.0)
+        # Room to see the lines move, with the 90% and 100% marks always in view.
+        fig.update_yaxes(ticksuffix="%", range=[max(0.0, low - 5), high + 3])
+    else:
+        fig.update_yaxes(rangemode="tozero", tickformat=",")
+    fig.update_yaxes(title=measure_word)
+    fig.update_xaxes(tickformat="%m/%d %H:%M")
+    fig.update_layout(hovermode="x unified")
+    return _layout(fig, 460)

@@ -1,0 +1,308 @@
+"""What the pages compute from the board: levels, totals, alerts, and where a patient can go."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from schemas.events import BED_TYPES
+
+# Levels of a (facility, bed type) line, from most room to none.
+ROOM, NEARLY, FULL, OVER, NONE = "room", "nearly", "full", "over", "none"
+LEVELS = (ROOM, NEARLY, FULL, OVER, NONE)
+NEARLY_FULL = 0.9  # occupancy from which a ward counts as nearly full
+ICONS = {ROOM: "○", NEARLY: "▲", FULL: "●", OVER: "✖", NONE: "—"}
+# Red = full/over, amber = nearly full, green = room; always beside an icon and a word.
+COLORS = {ROOM: "#2e7d32", NEARLY: "#e69500", FULL: "#c62828", OVER: "#8e0000", NONE: "#9e9e9e"}
+TINTS = {ROOM: "#e8f5e9", NEARLY: "#fff4d6", FULL: "#fde2e0", OVER: "#f9c5c0", NONE: "#f2f2f2"}
+ACCEPTING_ORDER = {"open": 0, "limited": 1, None: 2, "closed": 3}
+ACCEPTING_ICONS = {"open": "✓", "limited": "△", "closed": "✕", None: "—"}
+ED_ICONS = {"normal": "✓", "advisory": "△", "closed": "✕", None: "—"}
+STALE_ICON = "⚠"
+
+
+def levels(usable: pd.Series, occupied: pd.Series) -> pd.Series:
+    """The level of each line: no beds, over capacity, full, nearly full, or room."""
+    usable, occupied = usable.astype("float64"), occupied.astype("float64")
+    rate = occupied / usable.where(usable > 0)
+    chosen = np.select(
+        [usable <= 0, occupied > usable, occupied == usable, rate >= NEARLY_FULL],
+        [NONE, OVER, FULL, NEARLY],
+        default=ROOM,
+    )
+    return pd.Series(chosen, index=usable.index, dtype="object")
+
+
+def level_of(usable: int, occupied: int) -> str:
+    return str(levels(pd.Series([usable]), pd.Series([occupied])).iloc[0])
+
+
+def enrich(board: pd.DataFrame, now: datetime, stale_after: timedelta) -> pd.DataFrame:
+    """The board with each line's level and whether its facility's numbers are stale."""
+    out = board.copy()
+    out["level"] = levels(out["usable"], out["occupied"])
+    last = pd.to_datetime(out["last_report"])
+    out["stale"] = (pd.Timestamp(now.replace(tzinfo=None)) - last) > pd.Timedelta(stale_after)
+    out["accepting"] = out["accepting"].astype("object").where(out["accepting"].notna(), None)
+    out["ed_status"] = out["ed_status"].astype("object").where(out["ed_status"].notna(), None)
+    return out
+
+
+def bed_type_order(codes: Iterable[str]) -> list[str]:
+    """Bed type codes in the contract's order (unknown codes last)."""
+    rank = {code: i for i, code in enumerate(BED_TYPES)}
+    return sorted(set(codes), key=lambda code: (rank.get(code, len(rank)), code))
+
+
+@dataclass(frozen=True)
+class Totals:
+    usable: int
+    occupied: int
+    available: int
+
+    @property
+    def occupancy(self) -> float | None:
+        return self.occupied / self.usable if self.usable else None
+
+
+def totals(board: pd.DataFrame) -> Totals:
+    """City totals; free beds are summed per line, so one ward's surge hides no one's room."""
+    return Totals(
+        int(board["usable"].sum()), int(board["occupied"].sum()), int(board["available"].sum())
+    )
+
+
+def by_bed_type(board: pd.DataFrame) -> pd.DataFrame:
+    """Usable, occupied, available, occupancy and level per bed type, in the contract's order."""
+    grouped = board.groupby("bed_type")[["usable", "occupied", "available"]].sum()
+    grouped = grouped.reindex(bed_type_order(grouped.index)).astype("int64")
+    grouped["occupancy"] = grouped["occupied"] / grouped["usable"].where(grouped["usable"] > 0)
+    grouped["level"] = levels(grouped["usable"], grouped["occupied"])
+    grouped["facilities"] = board.groupby("bed_type")["facility_id"].nunique()
+    return grouped.reset_index()
+
+
+def per_facility(board: pd.DataFrame) -> pd.DataFrame:
+    """One row per facility: registry data, status, freshness and totals over its bed types."""
+    first = board.groupby("facility_id", sort=False).first()
+    facility = first[
+        ["name_ja", "name_en", "district", "kind", "lat", "lon", "registered"]
+        + ["accepting", "ed_status", "last_report", "last_ingest", "stale"]
+    ].copy()
+    sums = board.groupby("facility_id", sort=False)[["usable", "occupied", "available"]].sum()
+    facility = facility.join(sums)
+    facility["occupancy"] = facility["occupied"] / facility["usable"].where(facility["usable"] > 0)
+    return facility.reset_index()
+
+
+def facility_counts(board: pd.DataFrame) -> dict[str, int]:
+    """How many facilities accept (open), limit, have stopped, never said, and are stale."""
+    facility = per_facility(board) if len(board) else pd.DataFrame(columns=["accepting", "stale"])
+    accepting = facility["accepting"]
+    return {
+        "open": int((accepting == "open").sum()),
+        "limited": int((accepting == "limited").sum()),
+        "closed": int((accepting == "closed").sum()),
+        "unknown": int(accepting.isna().sum()),
+        "stale": int(facility["stale"].astype(bool).sum()),
+        "total": len(facility),
+    }
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # over_capacity, stale_report, not_accepting, occupancy_high
+    facility_id: str
+    name: str | None
+    bed_type: str | None = None
+    usable: int | None = None
+    occupied: int | None = None
+    since: datetime | None = None
+
+
+def derived_alerts(board: pd.DataFrame, threshold: float) -> list[Alert]:
+    """Alerts read off the board when the alert processor has written none."""
+    found: list[Alert] = []
+    for row in board.itertuples(index=False):
+        if row.occupied > row.usable:
+            found.append(Alert("over_capacity", row.facility_id, row.name_ja, row.bed_type,
+                               int(row.usable), int(row.occupied), row.reported_at))  # fmt: skip
+        elif row.usable > 0 and row.occupied / row.usable >= threshold:
+            found.append(Alert("occupancy_high", row.facility_id, row.name_ja, row.bed_type,
+                               int(row.usable), int(row.occupied), row.reported_at))  # fmt: skip
+    if len(board):
+        for row in per_facility(board).itertuples(index=False):
+            if row.accepting == "closed":
+                found.append(Alert("not_accepting", row.facility_id, row.name_ja,
+                                   since=row.last_report))  # fmt: skip
+            if row.stale:
+                found.append(Alert("stale_report", row.facility_id, row.name_ja,
+                                   since=row.last_report))  # fmt: skip
+    order = {"over_capacity": 0, "not_accepting": 1, "stale_report": 2, "occupancy_high": 3}
+    return sorted(found, key=lambda a: (order[a.kind], a.facility_id, a.bed_type or ""))
+
+
+# --- Find a bed -----------------------------------------------------------------------------
+
+ISOLATION_TYPES = ("negative_flow_isolation", "other_isolation")
+# Needs that no bed type expresses: the facility has to be asked.
+UNMAPPED_NEEDS = ("oxygen", "dialysis", "maternity", "wheelchair")
+
+
+def bed_types_for(severity: str, needs: Sequence[str]) -> list[str]:
+    """The bed types that suit a patient, the most fitting first."""
+    pediatric = "pediatric" in needs
+    if "isolation" in needs:  # infection control comes before everything else
+        return list(ISOLATION_TYPES)
+    if "psychiatric" in needs:
+        return ["psychiatric"]
+    if "ventilator" in needs or severity == "severe":
+        return ["pediatric_icu"] if pediatric else ["adult_icu", "hcu"]
+    return ["pediatrics"] if pediatric else ["medical_surgical"]
+
+
+def haversine_km(lat1: float, lon1: float, lat2: pd.Series, lon2: pd.Series) -> pd.Series:
+    """Great-circle distance in km from one point to many."""
+    p1, p2 = np.radians(lat1), np.radians(lat2.astype("float64"))
+    dp, dl = p2 - p1, np.radians(lon2.astype("float64") - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(a))
+
+
+def district_centres(facilities: pd.DataFrame) -> pd.DataFrame:
+    """The mean position of each district's located facilities: district, lat, lon."""
+    located = facilities.dropna(subset=["lat", "lon"])
+    located = located[located["district"].notna()]
+    return located.groupby("district", as_index=False)[["lat", "lon"]].mean()
+
+
+def rank_beds(
+    board: pd.DataFrame,
+    bed_types: Sequence[str],
+    *,
+    districts: Sequence[str] = (),
+    origin: tuple[float, float] | None = None,
+) -> pd.DataFrame:
+    """Facilities that can take the patient now, best first.
+
+    Free beds of a wanted type, admissions not closed; open before limited (then unreported),
+    fresh before stale, more free beds first, then nearest. One row per facility, with its best
+    bed type (the first wanted type with a free bed) and the free beds of that type.
+    """
+    wanted = {code: i for i, code in enumerate(bed_types)}
+    lines = board[board["bed_type"].isin(list(wanted)) & (board["available"] > 0)]
+    lines = lines[lines["accepting"].astype("object") != "closed"]
+    if districts:
+        lines = lines[lines["district"].isin(list(districts))]
+    if lines.empty:
+        return lines.assign(distance_km=pd.Series(dtype="float64"), type_rank=0)
+    lines = lines.assign(type_rank=lines["bed_type"].map(wanted))
+    # The best wanted type per facility: the most fitting type that has room.
+    best = lines.sort_values(["facility_id", "type_rank"]).groupby("facility_id").head(1)
+    best = best.assign(
+        accepting_rank=best["accepting"].map(lambda v: ACCEPTING_ORDER.get(v, 2)),
+        distance_km=(
+            haversine_km(origin[0], origin[1], best["lat"], best["lon"])
+            if origin
+            else pd.Series(np.nan, index=best.index)
+        ),
+    )
+    ranked = best.sort_values(
+        ["accepting_rank", "stale", "available", "distance_km", "facility_id"],
+        ascending=[True, True, False, True, True],
+        na_position="last",
+    )
+    return ranked.drop(columns=["accepting_rank"]).reset_index(drop=True)
+
+
+FEED_OFF, FEED_CONNECTING, FEED_DOWN, FEED_LIVE = "off", "connecting", "down", "live"
+# How long a first connection may take before the header says that the broker is away.
+CONNECT_GRACE = timedelta(seconds=15)
+
+
+def feed_state(feed: bool, health: Any, started_at: datetime, now: datetime) -> str:
+    """What the header says about the feed: off, connecting, down (banner) or live.
+
+    `health` is the replica's roll-up health (connected, checked_at).
+    """
+    if not feed:
+        return FEED_OFF
+    if health.checked_at is None:
+        # The roll-up can wait minutes for a broker that never answered: say so after a while.
+        return FEED_CONNECTING if now - started_at < CONNECT_GRACE else FEED_DOWN
+    return FEED_LIVE if health.connected else FEED_DOWN
+
+
+ALERT_KINDS = ("over_capacity", "stale_report", "not_accepting", "occupancy_high")
+
+
+def display_name(name_ja: object, name_en: object, facility_id: str, lang: str) -> str:
+    """The facility's name in the reader's language (Japanese when no English name is given)."""
+    for name in (name_en, name_ja) if lang == "en" else (name_ja,):
+        if isinstance(name, str) and name:
+            return name
+    return facility_id
+
+
+def display_names(frame: pd.DataFrame, lang: str) -> list[str]:
+    """display_name for every row of a frame with facility_id, name_ja and name_en."""
+    rows = zip(frame["name_ja"], frame["name_en"], frame["facility_id"], strict=True)
+    return [display_name(ja, en, fid, lang) for ja, en, fid in rows]
+
+
+def names_by_id(frame: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Each facility's display name by facility id."""
+    return dict(zip(frame["facility_id"], display_names(frame, lang), strict=True))
+
+
+def origin_point(
+    origin: tuple[str, str] | None, centres: pd.DataFrame, registry: pd.DataFrame
+) -> tuple[float, float] | None:
+    """Where a search starts: ("district", name) is its centre, ("facility", id) its location."""
+    if origin is None:
+        return None
+    kind, value = origin
+    if kind == "district":
+        row = centres[centres["district"] == value]
+    else:
+        row = registry[registry["facility_id"] == value].dropna(subset=["lat", "lon"])
+    return (float(row["lat"].iloc[0]), float(row["lon"].iloc[0])) if len(row) else None
+
+
+def board_rows(board: pd.DataFrame, bed_types: Sequence[str]) -> pd.DataFrame:
+    """One row per facility with, per bed type, its free beds (`avail:<code>`) and level
+    (`level:<code>`), and the free beds over the chosen types (`total_available`)."""
+    chosen = board[board["bed_type"].isin(list(bed_types))]
+    if chosen.empty:
+        return pd.DataFrame()
+    facility = per_facility(chosen).drop(columns=["usable", "occupied", "available", "occupancy"])
+    avail = chosen.pivot(index="facility_id", columns="bed_type", values="available")
+    level = chosen.pivot(index="facility_id", columns="bed_type", values="level")
+    rate = chosen.groupby("facility_id")[["usable", "occupied", "available"]].sum()
+    facility = facility.set_index("facility_id")
+    for code in bed_types:
+        if code in avail.columns:
+            facility[f"avail:{code}"] = avail[code]
+            facility[f"level:{code}"] = level[code]
+    facility["total_available"] = rate["available"]
+    facility["occupancy"] = rate["occupied"] / rate["usable"].where(rate["usable"] > 0)
+    return facility.reset_index()
+
+
+SORTS = ("available", "occupancy", "updated", "name")
+
+
+def sort_rows(rows: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Board rows in the chosen order; ties by facility id so that the order is stable."""
+    keys = {
+        "available": (["total_available", "facility_id"], [False, True]),
+        "occupancy": (["occupancy", "facility_id"], [True, True]),
+        "updated": (["last_report", "facility_id"], [False, True]),
+        "name": (["name_ja", "facility_id"], [True, True]),
+    }[by]
+    return rows.sort_values(keys[0], ascending=keys[1], na_position="last", kind="stable")

@@ -1,0 +1,1 @@
+"""The hospital staff and coordination pages: bed report, CSV upload, inbox, placements, notices."""

@@ -1,0 +1,263 @@
+"""`make screenshots`: every page in both languages at 1440x900, in headless Chromium.
+
+python -m dashboard.screenshots --out docs/screenshots --url http://127.0.0.1:8501
+    photographs a dashboard that is already running (e.g. `bedboard demo`);
+python -m dashboard.screenshots --out docs/screenshots
+    starts what it needs itself: a broker in a temp dir, the topics, the demo city with a
+    month of simulated history, and the dashboard; and stops them afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ("overview", "board", "facility", "map", "trends", "find", "export")
+# What each page shows once it has drawn, so that the picture is never taken half-way.
+READY = {
+    "overview": '[data-testid="stMetric"]',
+    "board": '[data-testid="stDataFrame"]',
+    "facility": ".js-plotly-plot .main-svg",
+    "map": ".js-plotly-plot .main-svg",
+    "trends": ".js-plotly-plot .main-svg",
+    "find": '[data-testid="stButton"]',
+    "export": '[data-testid="stDataFrame"]',
+}
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+VIEWPORT: Any = {"width": 1440, "height": 900}
+DEMO_USER = "coordinator.demo"
+HISTORY = timedelta(days=30)
+DEMO_NOTICES = (
+    ("発熱外来の受付時間を延長します", "本日から当面の間、21時まで受け付けます。", "info"),
+    (
+        "陰圧室の空きが少なくなっています",
+        "隔離が必要な方の搬送は事前に保健所へご相談ください。",
+        "warning",
+    ),
+)
+REPORT_EVERY = timedelta(minutes=20)  # per facility, in the simulated history
+
+log = logging.getLogger("dashboard.screenshots")
+
+
+def idle(page: object) -> None:
+    """Wait until Streamlit has run the script and every lazily loaded element has drawn."""
+    page.wait_for_selector(  # type: ignore[attr-defined]
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000
+    )
+    page.wait_for_selector(  # type: ignore[attr-defined]
+        '[data-testid="stSkeleton"]', state="detached", timeout=60_000
+    )
+
+
+def sign_in(page: object, user: str, password: str) -> None:
+    """Fill in the sign-in form, if the dashboard shows one."""
+    form = page.locator('input[autocomplete="username"]')  # type: ignore[attr-defined]
+    nav = page.locator('[data-testid="stTopNavLink"]')  # type: ignore[attr-defined]
+    form.or_(nav).first.wait_for(timeout=60_000)
+    if form.count():
+        form.fill(user)
+        page.fill('input[type="password"]', password)  # type: ignore[attr-defined]
+        page.click('[data-testid="stFormSubmitButton"] button')  # type: ignore[attr-defined]
+        nav.first.wait_for(timeout=60_000)
+
+
+def open_page(page: object, url: str, name: str, lang: str) -> None:
+    """Go to a page through the navigation (a reload would start a new, signed-out session)."""
+    from dashboard.i18n import t
+    from dashboard.i18n_staff import t as staff_t
+
+    href = f"{url.rstrip('/')}/" + ("" if name == "overview" else name)
+    page.click(f'[data-testid="stTopNavLink"][href="{href}"]')  # type: ignore[attr-defined]
+    heading = t(f"{name}.title", lang) if name != "export" else staff_t("page.export", lang)
+    page.locator("h3", has_text=heading).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    page.wait_for_selector(READY[name], timeout=60_000)  # type: ignore[attr-defined]
+    idle(page)
+
+
+def switch_language(page: object, lang: str) -> None:
+    from dashboard.i18n import LANG_NAMES
+
+    page.locator(  # type: ignore[attr-defined]
+        '[data-testid="stButtonGroup"] button', has_text=LANG_NAMES[lang]
+    ).first.click()
+
+
+def capture(
+    url: str, out: Path, user: str, password: str, langs: tuple[str, ...] = ("ja", "en")
+) -> list[Path]:
+    """Sign in, open each page in each language and save `<page>_<lang>.png`."""
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_context(viewport=VIEWPORT, locale="ja-JP").new_page()
+            page.goto(url)
+            sign_in(page, user, password)
+            for lang in langs:
+                switch_language(page, lang)
+                for name in PAGES:
+                    open_page(page, url, name, lang)
+                    path = out / f"{name}_{lang}.png"
+                    page.screenshot(path=str(path))
+                    written.append(path)
+                    log.info("wrote %s", path)
+        finally:
+            browser.close()
+    return written
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_http(url: str, timeout: float = 60) -> None:
+    """Poll the dashboard's health endpoint until it answers."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)  # polling an HTTP endpoint, bounded by the deadline above
+
+
+def demo_events(now: datetime) -> list:  # noqa: ANN201
+    """The demo city and a month of simulated reports ending now, plus two notices."""
+    from producers.simulator import Simulator, demo_registry
+    from schemas.events import NoticePosted
+
+    start = now - HISTORY
+    registry = demo_registry(start)
+    # One wave over three weeks, so that today sits near its peak.
+    simulator = Simulator(
+        registry, seed=7, wave_minutes=21 * 24 * 60, start=start - timedelta(days=4)
+    )
+    events: list = list(registry)
+    step = REPORT_EVERY / len(registry)
+    moment = start
+    while moment < now:
+        report = simulator.next_report(moment)
+        # The rehabilitation hospital stopped reporting this morning: it shows as stale.
+        if not (report.facility_id == "HJ-0008" and moment > now - timedelta(hours=7)):
+            events.append(report)
+        moment += step
+    for title, body, severity in DEMO_NOTICES:
+        events.append(NoticePosted.model_validate({
+            "type": "notice.posted", "version": 1, "event_id": _uuid(), "occurred_at": now,
+            "actor": {"org": "health_centre", "user": "coordinator"}, "notice_id": _uuid(),
+            "severity": severity, "title": title, "body": body,
+        }))  # fmt: skip
+    return events
+
+
+def _uuid() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+@contextlib.contextmanager
+def own_demo(workdir: Path) -> Iterator[tuple[str, str, str]]:
+    """A broker, the topics, the demo history, an account and a dashboard, all under workdir;
+    yields the dashboard's URL and the account's name and password."""
+    from bedboard import broker
+    from bedboard.admin import create_topics
+    from bedboard.commands.serve import dashboard_argv
+    from bedboard.settings import Settings
+    from bedboard.users import UsersFile, new_password, users_path
+    from producers.publisher import Publisher
+
+    port = broker.free_port_pair()
+    bootstrap = broker.start(port=port, data_dir=workdir / "kafka",
+                             jars_dir=ROOT / ".bedboard" / "jars")  # fmt: skip
+    dashboard = None
+    try:
+        settings = Settings(bootstrap_servers=bootstrap, data_dir=workdir)
+        password = new_password()
+        UsersFile(users_path(settings)).add(DEMO_USER, "coordinator", password)
+        create_topics(settings)
+        events = demo_events(datetime.now(UTC))
+        with Publisher(settings) as publisher:
+            for first in range(0, len(events), 2000):
+                receipt = publisher.publish(events[first : first + 2000])
+                if receipt.queued:
+                    raise RuntimeError(f"the broker did not take {receipt.queued} demo events")
+        web = free_port()
+        env = os.environ | {"BEDBOARD_BOOTSTRAP_SERVERS": bootstrap,
+                            "BEDBOARD_DATA_DIR": str(workdir)}  # fmt: skip
+        for name in ("BEDBOARD_DB", "BEDBOARD_USERS_FILE", "BEDBOARD_DASHBOARD_NO_FEED"):
+            env.pop(name, None)
+        dashboard = subprocess.Popen(
+            dashboard_argv(web),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{web}"
+        wait_for_http(url)
+        yield url, DEMO_USER, password
+    finally:
+        if dashboard is not None:
+            dashboard.terminate()
+            dashboard.wait(timeout=30)
+        broker.stop(workdir / "kafka")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dashboard.screenshots", description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--url", help="a running dashboard; without it, start a demo here")
+    parser.add_argument(
+        "--user",
+        default=os.environ.get("BEDBOARD_SCREENSHOT_USER"),
+        help="a coordinator's account on the running dashboard (with --url)",
+    )
+    parser.add_argument(
+        "--password",
+        default=os.environ.get("BEDBOARD_SCREENSHOT_PASSWORD"),
+        help="its password (better given as BEDBOARD_SCREENSHOT_PASSWORD)",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.url:
+        if not (args.user and args.password):
+            parser.error("--url needs --user and --password (a coordinator's account)")
+        capture(args.url, args.out, args.user, args.password)
+        return 0
+    with (
+        tempfile.TemporaryDirectory(prefix="bedboard-shots-") as workdir,
+        own_demo(Path(workdir)) as (url, user, password),
+    ):
+        capture(url, args.out, user, password)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""状況 / Overview: how full the city is, who still accepts, whose numbers are stale, the news."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth, data, model
+from dashboard.i18n import ago, bed_label, facilities, lang, local_time, number, percent, t
+from dashboard.widgets import REFRESH_S, escape_markdown, level_text
+
+auth.require(*auth.PAGE_ROLES["overview"])  # the server-side role check, on every run
+NOTICE_BOX = {"critical": st.error, "warning": st.warning, "info": st.info}
+
+
+@st.fragment(run_every=REFRESH_S)
+def overview() -> None:
+    config = data.settings()
+    now = data.now()
+    board = model.enrich(data.board(), now, config.stale_after)
+
+    st.subheader(t("overview.title"))
+    if board.empty:
+        st.info(t("overview.empty"), icon=":material/hourglass_empty:")
+    else:
+        city_kpis(board)
+        facility_kpis(board, config.stale_after.total_seconds() / 3600)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        if not board.empty:
+            st.markdown(f"**{t('overview.by_type')}**")
+            bed_type_table(board)
+            st.caption(t("legend"))
+    with right:
+        notices(now)
+        alerts(board, now, config.occupancy_alert_threshold)
+
+
+def city_kpis(board: pd.DataFrame) -> None:
+    total = model.totals(board)
+    usable, occupied, available, occupancy = st.columns(4)
+    usable.metric(t("overview.usable"), number(total.usable), border=True)
+    occupied.metric(t("overview.occupied"), number(total.occupied), border=True)
+    available.metric(t("overview.available"), number(total.available), border=True)
+    occupancy.metric(t("overview.occupancy"), percent(total.occupancy), border=True)
+
+
+def facility_kpis(board: pd.DataFrame, stale_hours: float) -> None:
+    counts = model.facility_counts(board)
+    columns = st.columns(4)
+    for column, key in zip(columns, ("open", "limited", "closed"), strict=False):
+        label = f"{model.ACCEPTING_ICONS[key]} {t('accepting.' + key)}"
+        column.metric(label, facilities(counts[key]), border=True)
+    columns[3].metric(
+        f"{model.STALE_ICON} {t('overview.stale')}",
+        facilities(counts["stale"]),
+        help=t("overview.stale_help", hours=f"{stale_hours:g}"),
+        border=True,
+    )
+
+
+def bed_type_table(board: pd.DataFrame) -> None:
+    per_type = model.by_bed_type(board)
+    shown = pd.DataFrame(
+        {
+            t("col.bed_type"): per_type["bed_type"].map(bed_label),
+            t("col.level"): per_type["level"].map(level_text),
+            t("col.available"): per_type["available"],
+            t("col.occupied"): per_type["occupied"],
+            t("col.usable"): per_type["usable"],
+            t("col.occupancy"): per_type["occupancy"].map(percent),
+        }
+    )
+    st.dataframe(
+        shown.style.apply(
+            lambda _: [f"background-color: {model.TINTS[lv]}" for lv in per_type["level"]],
+            subset=[t("col.level")],
+        ),
+        hide_index=True,
+        height=38 + 35 * len(shown),  # every bed type in view, no inner scrolling
+        column_config={
+            key: st.column_config.NumberColumn(format="localized")
+            for key in (t("col.available"), t("col.occupied"), t("col.usable"))
+        },
+    )
+
+
+def notices(now) -> None:  # noqa: ANN001
+    st.markdown(f"**{t('overview.notices')}**")
+    current = data.notices(now.replace(second=0, microsecond=0))
+    if current.empty:
+        st.caption(t("overview.no_notices"))
+    zone = data.settings().zone
+    for notice in current.itertuples(index=False):
+        when = t("notice.posted", time=local_time(notice.posted_at, zone), by=notice.posted_by)
+        if notice.expires_at is not None and not pd.isna(notice.expires_at):
+            when += " · " + t("notice.expires", time=local_time(notice.expires_at, zone))
+        # Title and body come from people: escaped, so that they show exactly as written.
+        body = f"**{escape_markdown(notice.title)}**  \n{escape_markdown(notice.body or '')}"
+        NOTICE_BOX.get(notice.severity, st.info)(f"{body}  \n*{escape_markdown(when)}*")
+
+
+def alerts(board: pd.DataFrame, now, threshold: float) -> None:  # noqa: ANN001
+    st.markdown(f"**{t('overview.alerts')}**")
+    names = facility_names(board)
+    raised = data.alerts()
+    if not raised.empty:
+        rows = [_raised_row(row, names) for row in raised.itertuples(index=False)]
+    else:
+        rows = [_derived_row(a, names, now) for a in model.derived_alerts(board, threshold)]
+        if rows:
+            st.caption(t("overview.alerts_derived"))
+    if not rows:
+        st.caption(t("overview.no_alerts"))
+        return
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        height=min(38 + 35 * len(rows), 420),
+        column_config={t("col.kind"): st.column_config.TextColumn(width="small"),
+                       t("col.detail"): st.column_config.TextColumn(width="large")},
+    )  # fmt: skip
+
+
+def facility_names(board: pd.DataFrame) -> dict[str, str]:
+    return model.names_by_id(board.drop_duplicates("facility_id"), lang())
+
+
+def _derived_row(alert: model.Alert, names: dict[str, str], now) -> dict[str, str]:  # noqa: ANN001
+    if alert.kind in ("over_capacity", "occupancy_high"):
+        key = "alert.over_detail" if alert.kind == "over_capacity" else "alert.occupancy_detail"
+        rate = percent(alert.occupied / alert.usable) if alert.usable else "—"
+        detail = t(key, bed=bed_label(alert.bed_type or ""), occupied=number(alert.occupied),
+                   usable=number(alert.usable), rate=rate)  # fmt: skip
+    else:
+        detail = t("alert.stale_detail", ago=ago(alert.since, now)) if alert.since else ""
+    return {
+        t("col.kind"): t("alert." + alert.kind),
+        t("col.facility"): names.get(alert.facility_id, alert.facility_id),
+        t("col.detail"): detail,
+    }
+
+
+def _raised_row(row, names: dict[str, str]) -> dict[str, str]:  # noqa: ANN001
+    """An alert from the alert processor: its detail object shown as key: value pairs."""
+    try:
+        detail = json.loads(row.detail or "{}")
+    except ValueError:
+        detail = {}
+    kind = t("alert." + row.kind) if row.kind in model.ALERT_KINDS else row.kind
+    return {
+        t("col.kind"): kind,
+        t("col.facility"): names.get(row.facility_id, row.facility_id or ""),
+        t("col.detail"): ", ".join(f"{key}: {value}" for key, value in detail.items()),
+        t("col.since"): local_time(row.raised_at, data.settings().zone),
+    }
+
+
+overview()

@@ -1,0 +1,129 @@
+"""Pieces every page shares: the live header, the language switch, levels, freshness, plain text."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, model
+from dashboard.i18n import LANG_NAMES, LANGS, ago, local_time, t
+from dashboard.model import ACCEPTING_ICONS, ED_ICONS, ICONS, STALE_ICON, TINTS
+
+REFRESH_S = 5  # live panels redraw this often (the issue allows at most 5 s)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
+
+
+def level_text(level: str) -> str:
+    """A level as icon and word, never as colour alone: ● 満床."""
+    return f"{ICONS[level]} {t('level.' + level)}"
+
+
+def accepting_text(value: str | None) -> str:
+    return f"{ACCEPTING_ICONS.get(value, '—')} {t('accepting.' + (value or 'unknown'))}"
+
+
+def ed_text(value: str | None) -> str:
+    return f"{ED_ICONS.get(value, '—')} {t('ed.' + (value or 'unknown'))}"
+
+
+def freshness(last_report: Any, now: datetime, stale: bool) -> str:
+    """How old a facility's numbers are, flagged when they are too old to trust: ⚠ 7時間前."""
+    moment = None if last_report is None or pd.isna(last_report) else pd.Timestamp(last_report)
+    text = ago(moment.to_pydatetime() if moment is not None else None, now)
+    return f"{STALE_ICON} {text}" if stale else text
+
+
+def freshness_of(rows: pd.DataFrame, now: datetime) -> list[str]:
+    """The freshness badge of each row (columns last_report and stale)."""
+    pairs = zip(rows["last_report"], rows["stale"], strict=True)
+    return [freshness(last, now, bool(stale)) for last, stale in pairs]
+
+
+def escape_markdown(text: str) -> str:
+    """Text from people, made literal for the elements that render Markdown."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def plain(text: str | None) -> None:
+    """Show text exactly as it was written: no Markdown, no HTML."""
+    if text:
+        st.text(text)
+
+
+def level_style(levels: pd.DataFrame) -> pd.DataFrame:
+    """CSS for each cell of a frame of levels (None leaves a cell unstyled)."""
+    return levels.map(
+        lambda level: f"background-color: {TINTS[level]}" if isinstance(level, str) else ""
+    )
+
+
+def language_switch() -> None:
+    """Japanese by default, English one click away; the choice is kept in the URL (?lang=en)."""
+    st.segmented_control(
+        t("app.language"),
+        LANGS,
+        format_func=lambda code: LANG_NAMES[code],
+        key="lang",
+        default=data.settings().lang,
+        required=True,
+        label_visibility="collapsed",
+        bind="query-params",
+    )
+
+
+def remember_language() -> None:
+    """Take ?lang= into the session before anything is drawn, so the first run is translated."""
+    wanted = st.query_params.get("lang")
+    if "lang" not in st.session_state and wanted in LANGS:
+        st.session_state["lang"] = wanted
+
+
+@st.fragment(run_every=REFRESH_S)
+def live_status() -> None:
+    """Live, with the newest event's age; or a banner when the broker is away, data kept."""
+    now = data.now()
+    feed = data.feed_enabled()
+    state = model.feed_state(feed, data.replica().health, data.started_at(), now)
+    newest = data.last_ingest()
+    age = ago(newest, now) if newest else None
+    updated = t("live.updated", time=local_time(now, data.settings().zone, date=False))
+    if state == model.FEED_DOWN:
+        message = t("live.down", ago=age) if age else t("live.down_empty")
+        st.error(f"{message}  \n{updated}", icon=":material/cloud_off:")
+        return
+    if state == model.FEED_OFF:
+        text = t("live.feed_off", ago=age or t("ago.never"))
+        badge = ":gray-badge[:material/pause_circle: " + t("live.badge_off") + "]"
+    elif state == model.FEED_CONNECTING:
+        text, badge = t("live.connecting"), ":gray-badge[:material/hourglass_top:]"
+    else:
+        text = t("live.on", ago=age) if age else t("live.no_events")
+        lag = data.replica().health.lag
+        if lag:
+            text += " · " + t("live.lag", n=f"{lag:,}")
+        badge = ":green-badge[:material/sensors: " + t("live.badge_on") + "]"
+    st.markdown(f"{badge} {escape_markdown(text)} · {escape_markdown(updated)}")
+
+
+def top_bar() -> None:
+    """The header of every page: live status on the left, language on the right."""
+    status, language = st.columns([6, 1], vertical_alignment="center")
+    with status:
+        live_status()
+    with language:
+        language_switch()
+
+
+STYLE = """<style>
+/* A coordinator's screen is small for what it shows: less empty space above the page. */
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 2rem; }
+[data-testid="stMetricValue"] { font-size: 2rem; }
+</style>"""
+
+
+def page_title(key: str) -> None:
+    st.subheader(t(key))

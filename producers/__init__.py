@@ -1,0 +1,1 @@
+"""Producers: validate input and publish events to Kafka (or queue them while it is away)."""

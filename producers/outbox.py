@@ -1,0 +1,108 @@
+"""A durable local outbox in SQLite for records the broker has not acknowledged yet."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic TEXT NOT NULL,
+    key BLOB,
+    value BLOB NOT NULL,
+    created_at TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record waiting to be sent: the full topic name, key and value bytes."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    id: int = 0  # assigned by the outbox; 0 before it is stored
+
+
+class Outbox:
+    """Records in the order they were queued, shared safely by threads and processes."""
+
+    def __init__(self, path: Path, *, busy_timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        # One connection per Outbox guarded by a lock; SQLite's own locking covers other processes.
+        self._db = sqlite3.connect(
+            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # FULL: a queued submission must survive a power cut, not only a crash of this process.
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(_SCHEMA)
+
+    def put(self, records: Iterable[Record]) -> int:
+        """Append records in order, in one transaction; returns how many were stored."""
+        rows = [
+            (r.topic, r.key, r.value, datetime.now(UTC).isoformat(timespec="microseconds"))
+            for r in records
+        ]
+        if not rows:
+            return 0
+        with self._lock, self._transaction():
+            self._db.executemany(
+                "INSERT INTO outbox (topic, key, value, created_at) VALUES (?, ?, ?, ?)", rows
+            )
+        return len(rows)
+
+    def peek(self, n: int) -> list[Record]:
+        """The n oldest records, oldest first, without removing them."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, topic, key, value FROM outbox ORDER BY id LIMIT ?", (n,)
+            ).fetchall()
+        return [Record(topic, key, value, id_) for id_, topic, key, value in rows]
+
+    def remove(self, ids: Sequence[int]) -> None:
+        """Forget records that the broker has acknowledged."""
+        if not ids:
+            return
+        with self._lock, self._transaction():
+            self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+    def __len__(self) -> int:
+        with self._lock:
+            (count,) = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()
+        return int(count)
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the outbox's sending lock, so that only one sender drains it at a time."""
+        # flock on a fresh descriptor excludes other processes and other threads alike.
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")

@@ -1,0 +1,1 @@
+"""The v1 wire contract: event models, topics and validation messages."""

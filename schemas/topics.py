@@ -1,0 +1,48 @@
+"""The topics of design.md: short name, record key and broker configs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FOREVER = "-1"
+THIRTY_DAYS_MS = str(30 * 24 * 3600 * 1000)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str  # short name, without the configurable prefix
+    key_field: str | None  # the event field that keys the record
+    configs: dict[str, str] = field(default_factory=dict)
+
+
+def _spec(name: str, key_field: str | None, **configs: str) -> TopicSpec:
+    base = {"message.timestamp.type": "LogAppendTime"}
+    return TopicSpec(name, key_field, base | {k.replace("_", "."): v for k, v in configs.items()})
+
+
+TOPICS: dict[str, TopicSpec] = {
+    spec.name: spec
+    for spec in (
+        _spec("capacity", "facility_id", cleanup_policy="delete", retention_ms=FOREVER),
+        _spec("facilities", "facility_id", cleanup_policy="compact"),
+        _spec("placements", "placement_id", cleanup_policy="delete", retention_ms=FOREVER),
+        _spec("notices", "notice_id", cleanup_policy="delete", retention_ms=FOREVER),
+        _spec("alerts", "facility_id", cleanup_policy="delete", retention_ms=THIRTY_DAYS_MS),
+        _spec("dlq", None, cleanup_policy="compact"),
+    )
+}
+
+# Which topic each event type travels on.
+TOPIC_OF_TYPE: dict[str, str] = {
+    "capacity.reported": "capacity",
+    "facility.registered": "facilities",
+    "placement.requested": "placements",
+    "placement.responded": "placements",
+    "placement.closed": "placements",
+    "notice.posted": "notices",
+    "notice.withdrawn": "notices",
+    "alert.raised": "alerts",
+    "alert.cleared": "alerts",
+}
+
+MAX_RECORD_BYTES = 64 * 1024

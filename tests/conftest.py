@@ -1,0 +1,43 @@
+"""Fixtures shared by the integration and UI tests: one real Kafka broker per session, on free
+ports, and a fresh topic prefix per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bedboard import broker as local_broker
+from bedboard.admin import create_topics
+from bedboard.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def broker_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("kafka")
+
+
+@pytest.fixture(scope="session")
+def broker(broker_data_dir: Path) -> Iterator[str]:
+    """The bootstrap address of a broker started for this session; a failure to start fails."""
+    jars = local_broker.fetch_jars(ROOT / ".bedboard" / "jars")
+    port = local_broker.free_port_pair()
+    bootstrap = local_broker.start(port=port, data_dir=broker_data_dir, jars_dir=jars)
+    try:
+        yield bootstrap
+    finally:
+        local_broker.stop(broker_data_dir)
+
+
+@pytest.fixture
+def settings(broker: str, tmp_path: Path) -> Settings:
+    """Settings on the session broker with this test's own, already created, topics."""
+    made = Settings(
+        bootstrap_servers=broker, topic_prefix=f"t{uuid.uuid4().hex[:12]}.", data_dir=tmp_path
+    )
+    create_topics(made)
+    return made

@@ -1,0 +1,111 @@
+"""Nothing is lost while the broker is down: queued in order, sent exactly once when it is back."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+
+from bedboard import broker as local_broker
+from bedboard.admin import create_topics, end_offsets
+from bedboard.settings import Settings
+from producers.publisher import Publisher
+from producers.simulator import Simulator, registry_for
+from schemas.events import CapacityReported, to_json
+
+JARS = Path(__file__).resolve().parents[2] / ".bedboard" / "jars"
+
+
+def read_capacity(settings: Settings, count: int, within: float = 30) -> list[ConsumerRecord]:
+    consumer = KafkaConsumer(
+        **settings.kafka_options(),
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    try:
+        partition = TopicPartition(settings.topic("capacity"), 0)
+        consumer.assign([partition])
+        consumer.seek_to_beginning(partition)
+        found: list[ConsumerRecord] = []
+        deadline = time.monotonic() + within
+        while len(found) < count and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                found.extend(batch)
+        return found
+    finally:
+        consumer.close()
+
+
+def written(settings: Settings) -> int:
+    return sum(end_offsets(settings, [settings.topic("capacity")]).values())
+
+
+def reports(count: int, seed: int) -> list[CapacityReported]:
+    now = datetime.now(UTC)
+    simulator = Simulator(registry_for(8, now), seed=seed)
+    return [simulator.next_report(now) for _ in range(count)]
+
+
+def test_unreachable_broker_queues_quickly_then_drains_exactly_once_in_order(
+    settings: Settings,
+) -> None:
+    nobody = local_broker.free_port_pair()  # nothing listens there
+    down = settings.model_copy(update={"bootstrap_servers": f"127.0.0.1:{nobody}"})
+    first, second = reports(3, seed=1), reports(2, seed=2)
+
+    began = time.monotonic()
+    with Publisher(down, timeout=2) as publisher:
+        built = time.monotonic() - began
+        receipts = [publisher.publish(first), publisher.publish(second)]
+        queued = publisher.queued
+    took = time.monotonic() - began
+
+    assert built < 1  # no probe of the broker in the constructor
+    assert took < 6
+    assert [(r.sent, r.queued, r.status) for r in receipts] == [(0, 3, "queued"), (0, 2, "queued")]
+    assert queued == 5
+    with Publisher(settings) as publisher:
+        assert publisher.drain() == 5
+        assert publisher.queued == 0
+    found = read_capacity(settings, 5)
+    assert [r.value for r in found] == [to_json(e) for e in [*first, *second]]
+    assert [r.key for r in found] == [e.facility_id.encode() for e in [*first, *second]]
+    assert written(settings) == 5
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[tuple[Settings, Path, int]]:
+    """A second broker that this test may stop and start (the session's is shared)."""
+    port = local_broker.free_port_pair()
+    data_dir = tmp_path / "kafka"
+    bootstrap = local_broker.start(port=port, data_dir=data_dir, jars_dir=JARS)
+    settings = Settings(bootstrap_servers=bootstrap, topic_prefix="own.", data_dir=tmp_path)
+    create_topics(settings)
+    try:
+        yield settings, data_dir, port
+    finally:
+        local_broker.stop(data_dir)
+
+
+def test_a_publisher_rides_out_a_broker_restart(own_broker: tuple[Settings, Path, int]) -> None:
+    settings, data_dir, port = own_broker
+    before, during, after = reports(2, seed=1), reports(3, seed=2), reports(1, seed=3)
+
+    with Publisher(settings, timeout=3, retry_after=0) as publisher:
+        assert publisher.publish(before).status == "live"
+        local_broker.stop(data_dir)
+        outage = publisher.publish(during)
+        assert (outage.sent, outage.queued, outage.status) == (0, 3, "queued")
+        assert publisher.queued == 3
+        local_broker.start(port=port, data_dir=data_dir, jars_dir=JARS)
+        back = publisher.publish(after)
+        assert (back.sent, back.queued, back.drained, back.status) == (1, 0, 3, "live")
+
+    found = read_capacity(settings, 6)
+    assert [r.value for r in found] == [to_json(e) for e in [*before, *during, *after]]
+    assert written(settings) == 6

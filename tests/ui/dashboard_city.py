@@ -1,0 +1,106 @@
+"""A small city written straight into a replica: the fixture of the dashboard's tests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from consumers.rules import Accepted
+from consumers.store import Batch, Store, connect
+from schemas.events import Event, parse_event
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "dashboard" / "app.py")
+COORDINATOR = "coord.tanaka"
+NOTE = "<script>alert(1)</script> **x** [link](http://example.invalid)"
+TOPIC_OF = {"capacity.reported": "capacity", "facility.registered": "facilities",
+            "notice.posted": "notices", "notice.withdrawn": "notices"}  # fmt: skip
+
+
+def _base(kind: str, at: datetime, org: str = "hospital", user: str = "bedmgr") -> dict[str, Any]:
+    return {"type": kind, "version": 1, "event_id": str(uuid.uuid4()),
+            "occurred_at": at.isoformat(), "actor": {"org": org, "user": user}}  # fmt: skip
+
+
+def facility(at: datetime, fid: str, ja: str, en: str, district: str,
+             lat: float | None = None, lon: float | None = None) -> Event:  # fmt: skip
+    data = _base("facility.registered", at, "city_hall", "registry") | {
+        "facility_id": fid, "name": {"ja": ja, "en": en}, "kind": "hospital",
+        "district": district, "phone": "042-000-0000",
+    }  # fmt: skip
+    if lat is not None:
+        data["location"] = {"lat": lat, "lon": lon}
+    return parse_event(data)
+
+
+def report(at: datetime, fid: str, beds: dict[str, tuple[int, int]], **extra: Any) -> Event:
+    lines = [{"bed_type": k, "usable": u, "occupied": o} for k, (u, o) in beds.items()]
+    user = extra.pop("user", f"bedmgr.{fid.lower()}")
+    return parse_event(_base("capacity.reported", at, "hospital", user)
+                       | {"facility_id": fid, "beds": lines} | extra)  # fmt: skip
+
+
+def notice(at: datetime, title: str, body: str = "", severity: str = "warning",
+           expires: datetime | None = None) -> Event:  # fmt: skip
+    data = _base("notice.posted", at, "health_centre", "coord") | {
+        "notice_id": str(uuid.uuid4()),
+        "severity": severity,
+        "title": title,
+        "body": body,
+    }
+    if expires:
+        data["expires_at"] = expires.isoformat()
+    return parse_event(data)
+
+
+def city_events(now: datetime) -> list[Event]:
+    """Five registered facilities, one unregistered source, history, a stale one, notices."""
+    m = timedelta(minutes=1)
+    posted = notice(now - 90 * m, "撤回されたお知らせ")
+    return [
+        facility(now - 48 * 60 * m, "HJ-0001", "いちょう総合病院", "Icho General", "八王子駅周辺",
+                 35.6571, 139.3365),
+        facility(now - 48 * 60 * m, "HJ-0002", "こもれび医療センター", "Komorebi Medical",
+                 "南大沢", 35.6205, 139.3772),
+        facility(now - 48 * 60 * m, "HJ-0003", "はなみずき病院", "Hanamizuki Hospital", "北野",
+                 35.6425, 139.3562),
+        facility(now - 48 * 60 * m, "HJ-0004", "やまゆり病院", "Yamayuri Hospital", "高尾",
+                 35.6395, 139.2790),
+        facility(now - 48 * 60 * m, "HJ-0005", "あおば診療所", "Aoba Clinic", "石川"),
+        report(now - 180 * m, "HJ-0001", {"medical_surgical": (220, 180), "adult_icu": (12, 9),
+                                          "negative_flow_isolation": (8, 2)},
+               accepting="open", ed_status="normal"),
+        report(now - 10 * m, "HJ-0001", {"medical_surgical": (220, 207), "adult_icu": (12, 12),
+                                         "negative_flow_isolation": (8, 5)},
+               accepting="limited", ed_status="normal", note=NOTE),
+        report(now - 20 * m, "HJ-0002", {"medical_surgical": (100, 50), "adult_icu": (10, 11)},
+               accepting="open", ed_status="advisory"),
+        report(now - 30 * m, "HJ-0003", {"medical_surgical": (80, 79), "pediatrics": (20, 5)},
+               accepting="closed", ed_status="closed"),
+        report(now - 8 * 60 * m, "HJ-0004", {"medical_surgical": (60, 30)}, accepting="open"),
+        report(now - 5 * m, "HJ-0005", {"hcu": (8, 2)}, accepting="open", ed_status="normal"),
+        report(now - 60 * m, "XX-9999", {"medical_surgical": (10, 3)}),
+        notice(now - 30 * m, "発熱外来の受付時間を変更 <b>**重要**</b>",
+               "本日は17時まで。<script>x</script>", "critical"),
+        notice(now - 300 * m, "期限切れのお知らせ", expires=now - 60 * m),
+        posted,
+        parse_event(_base("notice.withdrawn", now - 80 * m, "health_centre", "coord")
+                    | {"notice_id": str(posted.notice_id)}),  # type: ignore[attr-defined]
+    ]  # fmt: skip
+
+
+def write_replica(path: Path, events: list[Event]) -> Path:
+    """Apply events to a replica file as the roll-up would (ingest one second after each)."""
+    accepted: dict[str, list[Accepted]] = {}
+    for offset, event in enumerate(events):
+        topic = TOPIC_OF[event.type]  # type: ignore[attr-defined]
+        ingested = event.occurred_at + timedelta(seconds=1)
+        accepted.setdefault(topic, []).append(Accepted(event, ingested, 0, offset))
+    con = connect(path)
+    try:
+        Store(con).write(Batch(accepted=accepted, read={k: len(v) for k, v in accepted.items()}))
+    finally:
+        con.close()
+    return path

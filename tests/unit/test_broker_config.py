@@ -1,0 +1,104 @@
+"""The pure parts of the local broker: its server.properties, port checks, clear errors."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from bedboard import broker
+
+
+def parse(text: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in text.splitlines() if line and line[0] != "#")
+
+
+def test_server_properties_describe_one_combined_node(tmp_path: Path) -> None:
+    props = parse(broker.render_server_properties(19092, tmp_path))
+
+    assert props["process.roles"] == "broker,controller"
+    assert props["node.id"] == "1"
+    assert props["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert props["controller.listener.names"] == "CONTROLLER"
+    assert props["controller.quorum.bootstrap.servers"] == "127.0.0.1:19093"
+    # format --standalone refuses a static voter list.
+    assert "controller.quorum.voters" not in props
+    assert Path(props["log.dirs"]).is_relative_to(tmp_path)
+
+
+def test_server_properties_suit_a_single_node(tmp_path: Path) -> None:
+    props = parse(broker.render_server_properties(9092, tmp_path))
+
+    assert props["offsets.topic.replication.factor"] == "1"
+    assert props["transaction.state.log.replication.factor"] == "1"
+    assert props["transaction.state.log.min.isr"] == "1"
+    assert props["group.initial.rebalance.delay.ms"] == "0"
+    assert props["num.partitions"] == "1"
+    assert props["auto.create.topics.enable"] == "false"
+
+
+def test_a_listening_port_is_not_free() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert broker.port_free(port) is False
+    assert broker.port_free(port) is True
+
+
+def test_free_port_pair_gives_two_free_ports() -> None:
+    port = broker.free_port_pair()
+
+    assert broker.port_free(port) and broker.port_free(port + 1)
+
+
+def test_start_refuses_a_taken_controller_port(tmp_path: Path) -> None:
+    port = broker.free_port_pair()
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", port + 1))
+        server.listen()
+
+        with pytest.raises(broker.BrokerError, match=f"port {port + 1} .* already taken"):
+            broker.start(port=port, data_dir=tmp_path / "kafka", jars_dir=tmp_path / "jars")
+    assert not (tmp_path / "jars").exists()
+
+
+def test_start_without_java_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    with pytest.raises(broker.BrokerError, match="Java"):
+        broker.start(port=broker.free_port_pair(), data_dir=tmp_path / "kafka")
+
+
+def test_fetching_jars_without_maven_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    with pytest.raises(broker.BrokerError, match="Maven"):
+        broker.fetch_jars(tmp_path / "jars")
+
+
+def test_fetched_jars_need_no_maven_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    jars = tmp_path / "jars"
+    jars.mkdir()
+    digest = hashlib.sha256(broker.POM.read_bytes()).hexdigest()
+    (jars / ".pom-sha256").write_text(digest + "\n")
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    assert broker.fetch_jars(jars) == jars.resolve()
+
+
+def test_a_stale_pid_file_means_not_running(tmp_path: Path) -> None:
+    (tmp_path / "server.properties").write_text(broker.render_server_properties(19092, tmp_path))
+    # This test's own pid is alive but is no broker.
+    (tmp_path / "broker.pid").write_text(f"{os.getpid()}\n")
+
+    state = broker.status(tmp_path)
+
+    assert state["running"] is False and state["pid"] is None and state["port"] == 19092
+    assert broker.stop(tmp_path) is False
+    assert not (tmp_path / "broker.pid").exists()

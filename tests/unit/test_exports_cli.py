@@ -1,0 +1,135 @@
+"""`bedboard snapshot` and `bedboard report` refuse bad options before touching anything."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from bedboard import cli
+from bedboard.commands import export
+from bedboard.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A broker that is not there: a command that got past its checks would fail, not hang.
+    monkeypatch.setenv("BEDBOARD_BOOTSTRAP_SERVERS", "localhost:1")
+    monkeypatch.setenv("BEDBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BEDBOARD_LANG", raising=False)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = cli.main(list(argv))
+    return code, capsys.readouterr().err.strip()
+
+
+BAD_DATE = "日付は YYYY-MM-DD 形式にしてください（例: 2026-11-26）"
+BAD_CUTOFF = "--cutoff: 時刻は HH:MM 形式にしてください（例: 09:00）"
+NO_OFFSET = "時刻にはタイムゾーン（例: +09:00）が必要です"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--date", "2026-11-31"], f"--date: {BAD_DATE}"),
+        (["--date", "20261126"], f"--date: {BAD_DATE}"),
+        (["--date", "2026-11-26", "--cutoff", "9時"], BAD_CUTOFF),
+        (["--date", "2026-11-26", "--cutoff", "25:00"], BAD_CUTOFF),
+        (["--as-of", "2026-11-26T09:00"], f"--as-of: {NO_OFFSET}"),
+        (["--as-of", "yesterday"], "--as-of: RFC 3339 形式の時刻にしてください"),
+        (
+            ["--as-of", "2026-11-26T09:00+09:00", "--cutoff", "09:00"],
+            "--cutoff: --date と一緒に指定してください",
+        ),
+        (["--date", "2026-11-26", "--known-at", "2026-11-26T09:10"], f"--known-at: {NO_OFFSET}"),
+    ],
+)
+def test_snapshot_names_the_option_and_its_rule_in_japanese(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], message: str
+) -> None:
+    out = tmp_path / "out.csv"
+    code, said = run(capsys, "snapshot", *argv, "--format", "csv", "-o", str(out))
+    assert (code, said) == (cli.USAGE, message)
+    assert not out.exists()
+
+
+def test_snapshot_speaks_english_when_asked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BEDBOARD_LANG", "en")
+    code, said = run(
+        capsys, "snapshot", "--as-of", "2026-11-26T09:00", "--format", "json", "-o", "-"
+    )
+    assert (code, said) == (cli.USAGE, "--as-of: must carry a UTC offset (e.g. +09:00)")
+
+
+def test_known_at_in_the_future_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    later = (datetime.now().astimezone() + timedelta(hours=1)).isoformat()
+    code, said = run(
+        capsys,
+        "snapshot",
+        "--date",
+        "2026-11-26",
+        "--known-at",
+        later,
+        "--format",
+        "csv",
+        "-o",
+        "-",
+    )
+    assert code == cli.USAGE
+    assert (
+        said
+        == "--known-at: 未来の時刻は指定できません（同じスナップショットを再現できなくなるため）"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--from", "2026-11-26", "--to", "2026-11-01"], "--to: --from より前の日付です"),
+        (
+            ["--from", "2025-01-01", "--to", "2026-11-01"],
+            "--to: 期間は366日以内にしてください（指定は670日）",
+        ),
+        (["--from", "2026/11/01", "--to", "2026-11-26"], f"--from: {BAD_DATE}"),
+    ],
+)
+def test_report_checks_its_range(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, said = run(capsys, "report", *argv, "--format", "xlsx", "-o", "-")
+    assert (code, said) == (cli.USAGE, message)
+
+
+def test_a_date_uses_the_configured_cutoff_in_the_configured_zone() -> None:
+    settings = Settings(snapshot_cutoff=time(8, 30), timezone="Asia/Tokyo")
+    args = cli.parser().parse_args(
+        ["snapshot", "--date", "2026-11-26", "--format", "csv", "-o", "-"]
+    )
+    as_of, known_at = export.snapshot_times(args, settings)
+    assert as_of.isoformat() == "2026-11-26T08:30:00+09:00"
+    assert known_at.microsecond == 0  # whole seconds, so that it can be given back as is
+
+
+def test_a_broker_that_is_not_running_ends_the_command_with_a_message(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, said = run(
+        capsys, "snapshot", "--date", "2026-11-26", "--format", "csv", "-o", str(tmp_path / "x.csv")
+    )
+    assert code == cli.FAILED
+    assert said.startswith("ブローカーに接続できないため、最新の報告を取り込めませんでした")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_an_output_folder_that_does_not_exist_is_named_before_any_work(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "no" / "such"
+    code, said = run(
+        capsys, "snapshot", "--date", "2026-11-26", "--format", "csv", "-o", str(missing / "x.csv")
+    )
+    assert (code, said) == (cli.USAGE, f"-o: 出力先のフォルダ {missing} がありません")
