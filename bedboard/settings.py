@@ -30,7 +30,6 @@ class Settings(BaseSettings):
     lang: str = "ja"
     occupancy_alert_threshold: float = 0.95
     users_file: Path | None = None
-    session_secret: SecretStr | None = None
     session_ttl: timedelta = timedelta(hours=8)
 
     @field_validator("timezone")

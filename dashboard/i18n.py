@@ -7,27 +7,14 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from schemas.bed_types import BED_TYPE_NAMES
+
 LANGS = ("ja", "en")
 LANG_NAMES = {"ja": "日本語", "en": "English"}
 DEFAULT_ZONE = ZoneInfo("Asia/Tokyo")
 
 # Bed type labels follow the contract's 表示名 column.
-BED_TYPES: dict[str, tuple[str, str]] = {
-    "adult_icu": ("成人ICU", "Adult ICU"),
-    "pediatric_icu": ("小児ICU (PICU)", "Pediatric ICU (PICU)"),
-    "neonatal_icu": ("新生児ICU (NICU)", "Neonatal ICU (NICU)"),
-    "hcu": ("高度治療室 (HCU)", "High care unit (HCU)"),
-    "emergency": ("救急", "Emergency"),
-    "medical_surgical": ("一般 (内科・外科)", "Medical/surgical"),
-    "rehab_long_term": ("回復期・療養", "Rehab/long-term care"),
-    "pediatrics": ("小児科", "Pediatrics"),
-    "psychiatric": ("精神科", "Psychiatric"),
-    "burn": ("熱傷", "Burn"),
-    "nursery": ("新生児室", "Nursery"),
-    "operating_rooms": ("手術室", "Operating rooms"),
-    "negative_flow_isolation": ("陰圧隔離", "Negative-pressure isolation"),
-    "other_isolation": ("その他隔離", "Other isolation"),
-}
+BED_TYPES: dict[str, tuple[str, str]] = {c: (n.ja, n.en) for c, n in BED_TYPE_NAMES.items()}
 
 TEXT: dict[str, tuple[str, str]] = {
     "app.title": ("Bedboard 病床状況", "Bedboard bed status"),

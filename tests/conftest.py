@@ -3,6 +3,7 @@ ports, and a fresh topic prefix per test."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,8 @@ from bedboard.admin import create_topics
 from bedboard.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+# Outside `streamlit run`, every cached function warns that there is no runtime: noise here.
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 
 
 @pytest.fixture(scope="session")

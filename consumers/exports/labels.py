@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
+from schemas.bed_types import BED_TYPE_NAMES
+
 # Bed type code -> (Japanese, English), from the contract's bed type table.
-BED_TYPES: dict[str, tuple[str, str]] = {
-    "adult_icu": ("成人ICU", "Adult ICU"),
-    "pediatric_icu": ("小児ICU (PICU)", "Pediatric ICU (PICU)"),
-    "neonatal_icu": ("新生児ICU (NICU)", "Neonatal ICU (NICU)"),
-    "hcu": ("高度治療室 (HCU)", "High care unit (HCU)"),
-    "emergency": ("救急", "Emergency"),
-    "medical_surgical": ("一般 (内科・外科)", "Medical / surgical"),
-    "rehab_long_term": ("回復期・療養", "Rehab / long-term care"),
-    "pediatrics": ("小児科", "Pediatrics"),
-    "psychiatric": ("精神科", "Psychiatric"),
-    "burn": ("熱傷", "Burn"),
-    "nursery": ("新生児室", "Nursery"),
-    "operating_rooms": ("手術室", "Operating rooms"),
-    "negative_flow_isolation": ("陰圧隔離", "Negative-flow isolation"),
-    "other_isolation": ("その他隔離", "Other isolation"),
-}
+BED_TYPES: dict[str, tuple[str, str]] = {c: (n.ja, n.en) for c, n in BED_TYPE_NAMES.items()}
 
 # Column -> (Japanese, English), for the snapshot, the range report and their "about" sheets.
 COLUMNS: dict[str, tuple[str, str]] = {

@@ -8,6 +8,7 @@ from datetime import datetime
 from itertools import groupby
 
 from consumers.exports.snapshot import Row, Snapshot
+from schemas.bed_types import BED_TYPE_NAMES
 
 MIME = "application/xml"
 HAVE = "urn:oasis:names:tc:emergency:EDXL:HAVE:1.0"
@@ -16,19 +17,7 @@ XNL = "urn:oasis:names:tc:ciq:xnl:3"
 # Our bed type codes -> the HAvBED2 / HAVE names of the contract's table. HCU has no HAVE
 # name, so HCU lines are left out of this format (they are in every other one).
 HAVE_BED_TYPES: dict[str, str] = {
-    "adult_icu": "AdultICU",
-    "pediatric_icu": "PediatricICU",
-    "neonatal_icu": "NeonatalICU",
-    "emergency": "ED",
-    "medical_surgical": "MedicalSurgical",
-    "rehab_long_term": "RehabLongTermCare",
-    "pediatrics": "Pediatrics",
-    "psychiatric": "Psychiatric",
-    "burn": "Burn",
-    "nursery": "NurseryBeds",
-    "operating_rooms": "OperatingRooms",
-    "negative_flow_isolation": "NegativeFlowIsolation",
-    "other_isolation": "OtherIsolation",
+    code: names.havbed2 for code, names in BED_TYPE_NAMES.items() if names.havbed2
 }
 EMS_TRAFFIC = {"normal": "Normal", "advisory": "Advisory", "closed": "Closed"}
 
