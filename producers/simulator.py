@@ -142,6 +142,9 @@ PROFILES: tuple[tuple[int, str, str, dict[BedType, tuple[int, int]]], ...] = (
 )
 
 
+PROGRESS_EVERY_S = 60
+
+
 class Publishes(Protocol):
     def publish(self, events: Sequence[Event]) -> Receipt: ...
 
@@ -333,7 +336,7 @@ class Simulator:
                 now = datetime.now(UTC)
                 receipt = publisher.publish([self.next_report(now) for _ in range(due)])
                 made, sent, queued = made + due, sent + receipt.sent, queued + receipt.queued
-            if now_mono - last_log >= 10:
+            if now_mono - last_log >= PROGRESS_EVERY_S:
                 log.info("simulated %d reports: %d sent, %d queued", made, sent, queued)
                 last_log = now_mono
             # Wait for the next report, but at least 50 ms so that high rates go out in batches.

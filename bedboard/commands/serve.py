@@ -23,20 +23,14 @@ DEMO_REGISTRY = Path(__file__).resolve().parents[2] / "producers" / "data" / "de
 def dashboard_argv(port: int) -> list[str]:
     """The Streamlit command line of the dashboard (also used by tests and screenshots)."""
     return [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP),
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+        # Where people open it; also spares a failed look-up of an external address.
+        "--browser.serverAddress", "localhost",
+    ]  # fmt: skip
 
 
 @command("dashboard")
@@ -71,6 +65,7 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     by_hand = [arg for facility in DEMO_STAFF_FACILITIES for arg in ("--left-to-people", facility)]
     children = [
         subprocess.Popen([*bedboard, "simulate", "--facilities", "8", "--rate", "2", *by_hand]),
+        subprocess.Popen([*bedboard, "alerts"]),
         subprocess.Popen(dashboard_argv(args.port)),
     ]
     say(f"\nBedboard demo: http://localhost:{args.port}  (Ctrl-C stops it)\n")
