@@ -14,6 +14,7 @@ from typing import Any
 from bench.core import ROOT, Row, StepFailed, percentile, python
 from bench.env import Context, child_env
 from consumers.replica import LiveReplica
+from consumers.rollup import tune_gc
 
 log = logging.getLogger("bench")
 POLL_S = 0.005  # how often the replica is asked; adds up to this much to each latency
@@ -60,6 +61,7 @@ def measure(ctx: Context) -> list[Row]:
     rate, seconds = ctx.sizes.latency_rate, ctx.sizes.latency_seconds
     count = int(rate * seconds)
     env = child_env(settings)
+    tune_gc()  # as the dashboard does before it starts its replica (dashboard/data.py)
     replica = LiveReplica(settings, fresh(folder / "latency.duckdb")).start()
     children: list[subprocess.Popen[bytes]] = []
     try:

@@ -12,6 +12,7 @@ import streamlit as st
 from bedboard.settings import Settings
 from consumers import queries
 from consumers.replica import LiveReplica
+from consumers.rollup import tune_gc
 from producers.publisher import Publisher
 
 # Tests and screenshots open a prepared replica (BEDBOARD_DB) without consuming from Kafka.
@@ -57,6 +58,7 @@ def _open(path: str, feed: bool) -> LiveReplica:
         return LiveReplica(config, Path(path))
     # Records that fail validation go to the DLQ from here too (the roll-up retries them).
     publisher = Publisher(config)
+    tune_gc()  # this process now holds a roll-up's batches
     return LiveReplica(
         config, Path(path), dlq_send=publisher.send_dlq, dlq_flush=publisher.flush
     ).start()

@@ -12,7 +12,7 @@ from kafka.errors import KafkaError
 
 from bedboard.cli import DONE, FAILED, command, say, warn
 from bedboard.settings import Settings
-from consumers.rollup import DlqUnavailable, Rollup, TopicsMissing
+from consumers.rollup import DlqUnavailable, Rollup, TopicsMissing, tune_gc
 from consumers.store import ReplicaLocked, Store, connect
 from producers.publisher import Publisher
 
@@ -81,6 +81,7 @@ def rollup(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with Publisher(settings) as publisher:
             job = Rollup(settings, Store(con), publisher.send_dlq, publisher.flush)
+            tune_gc()
             read = job.run(stop, until_caught_up=args.until_caught_up)
     except TopicsMissing as error:
         warn(str(error))

@@ -21,7 +21,7 @@ from kafka.errors import KafkaError
 from bedboard.cli import DONE, FAILED, USAGE, command, say, warn
 from bedboard.settings import Settings
 from consumers.exports import FORMATS, report, snapshot
-from consumers.rollup import Rollup, TopicsMissing
+from consumers.rollup import Rollup, TopicsMissing, tune_gc
 from consumers.store import ReplicaLocked, Store, connect
 from producers.publisher import Publisher, PublishError
 from schemas.problems import Problem
@@ -171,6 +171,7 @@ def catch_up(settings: Settings, path: Path) -> duckdb.DuckDBPyConnection:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     publisher = Publisher(settings)
     rollup = Rollup(settings, Store(con), publisher.send_dlq, publisher.flush)
+    tune_gc()
     failure: list[BaseException] = []
 
     def run() -> None:

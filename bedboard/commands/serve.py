@@ -70,16 +70,16 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     ]
     say(f"\nBedboard demo: http://localhost:{args.port}  (Ctrl-C stops it)\n")
     done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    try:
-        while not done.wait(1):
-            if any(child.poll() is not None for child in children):
-                warn("a demo process stopped; shutting down")
-                break
-    except KeyboardInterrupt:
-        pass
+    # Both set explicitly: a shell that starts the demo in the background ignores SIGINT.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: done.set())
+    while not done.wait(1):
+        if any(child.poll() is not None for child in children):
+            warn("a demo process stopped; shutting down")
+            break
     for child in children:
-        child.send_signal(signal.SIGINT) if child.poll() is None else None
+        if child.poll() is None:
+            child.terminate()
     for child in children:
         try:
             child.wait(timeout=10)
