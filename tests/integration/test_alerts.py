@@ -11,8 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
-
 from bedboard.settings import Settings
 from consumers.alerts import AlertProcessor
 from consumers.rollup import Rollup
@@ -20,9 +18,16 @@ from consumers.rules import check, ms_to_utc
 from consumers.store import Store, connect
 from producers.publisher import Publisher
 from schemas.events import Event, parse_event
+from tests.kafka_log import topic_records
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def alert_log(settings: Settings) -> list[tuple[str, str]]:
+    """(type, alert_id) of every event on the alerts topic, in order."""
+    events = [check(r.value, ms_to_utc(r.timestamp)) for r in topic_records(settings, "alerts")]
+    return [(e.type, e.alert_id) for e in events]  # type: ignore[union-attr]
 
 
 def report(facility: str, at: datetime = NOW, **fields: Any) -> Event:
@@ -38,23 +43,6 @@ def report(facility: str, at: datetime = NOW, **fields: Any) -> Event:
         "beds": beds,
     }
     return parse_event(body | fields)
-
-
-def alert_log(settings: Settings) -> list[tuple[str, str]]:
-    """(type, alert_id) of every event on the alerts topic, in order."""
-    consumer = KafkaConsumer(**settings.kafka_options(), group_id=None, enable_auto_commit=False)
-    tp = TopicPartition(settings.topic("alerts"), 0)
-    consumer.assign([tp])
-    consumer.seek_to_beginning(tp)
-    end = consumer.end_offsets([tp])[tp]
-    found = []
-    while consumer.position(tp) < end:
-        for records in consumer.poll(timeout_ms=500).values():
-            for r in records:
-                event = check(r.value, ms_to_utc(r.timestamp))
-                found.append((event.type, event.alert_id))  # type: ignore[union-attr]
-    consumer.close()
-    return found
 
 
 def process(settings: Settings, publisher: Publisher, clock: datetime = NOW) -> int:

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
-from kafka.consumer.fetcher import ConsumerRecord
 
 from bedboard.admin import end_offsets
 from bedboard.cli import main
 from bedboard.settings import Settings
 from producers.publisher import Publisher
 from schemas.events import parse_event
+from tests.kafka_log import topic_records
 
 DEMO = Path(__file__).resolve().parents[2] / "producers" / "data" / "demo_city.csv"
 
@@ -30,29 +28,6 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("BEDBOARD_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("BEDBOARD_LANG", "en")
     return settings
-
-
-def read_topic(
-    settings: Settings, short: str, count: int, within: float = 30
-) -> list[ConsumerRecord]:
-    """The first `count` records of a topic, polling until they are there or time runs out."""
-    consumer = KafkaConsumer(
-        **settings.kafka_options(),
-        enable_auto_commit=False,
-        group_id=None,
-    )
-    try:
-        partition = TopicPartition(settings.topic(short), 0)
-        consumer.assign([partition])
-        consumer.seek_to_beginning(partition)
-        found: list[ConsumerRecord] = []
-        deadline = time.monotonic() + within
-        while len(found) < count and time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=500).values():
-                found.extend(batch)
-        return found
-    finally:
-        consumer.close()
 
 
 def written(settings: Settings, short: str) -> int:
@@ -103,10 +78,10 @@ def test_publish_sends_good_lines_and_names_every_bad_one(
     assert "line 3: beds[0].usable: must be at least 0" in err
     assert "line 4: is not valid JSON" in err
     assert "published 2, queued 0, rejected 2" in out
-    (record,) = read_topic(cli_env, "capacity", 1)
+    (record,) = topic_records(cli_env, "capacity", 1)
     assert record.key == b"HJ-0007"
     assert parse_event(record.value) == parse_event(json.dumps(good_capacity))
-    (posted,) = read_topic(cli_env, "notices", 1)
+    (posted,) = topic_records(cli_env, "notices", 1)
     assert posted.key == good_notice["notice_id"].encode()
     assert written(cli_env, "capacity") == 1 and written(cli_env, "notices") == 1
 
@@ -124,7 +99,7 @@ def test_publish_reads_stdin_and_speaks_japanese(
     assert code == 3
     assert "2行目: facility_id: 形式が正しくありません" in err
     assert "送信 1件、保留 0件、却下 1件" in out
-    assert len(read_topic(cli_env, "capacity", 1)) == 1
+    assert len(topic_records(cli_env, "capacity", 1)) == 1
 
 
 def test_facilities_import_refuses_the_whole_file_when_a_row_is_bad(
@@ -154,7 +129,7 @@ def test_facilities_import_registers_the_demo_city(
 
     assert code == 0
     assert "registered 8 facilities" in capsys.readouterr().out
-    found = read_topic(cli_env, "facilities", 8)
+    found = topic_records(cli_env, "facilities", 8)
     assert [r.key for r in found] == [f"HJ-{n:04d}".encode() for n in range(1, 9)]
     assert parse_event(found[0].value).name.ja == "八王子いちょう総合病院"  # type: ignore[attr-defined]
 
@@ -167,9 +142,9 @@ def test_simulate_registers_invented_facilities_then_reports(
     out = capsys.readouterr().out
     assert code == 0
     assert "registered 2 facilities" in out and "simulation stopped" in out
-    registered = read_topic(cli_env, "facilities", 2)
+    registered = topic_records(cli_env, "facilities", 2)
     assert [r.key for r in registered] == [b"SIM-00001", b"SIM-00002"]
-    reports = read_topic(cli_env, "capacity", 10)
+    reports = topic_records(cli_env, "capacity", 10)
     assert {r.key for r in reports} == {f"HJ-{n:04d}".encode() for n in range(1, 9)} | {
         b"SIM-00001",
         b"SIM-00002",
@@ -183,8 +158,8 @@ def test_send_raw_puts_bytes_on_a_topic_unchanged(settings: Settings) -> None:
         publisher.send_dlq("x.capacity:0:7", b"\xff{not json", headers)
         publisher.flush()
 
-    (raw,) = read_topic(settings, "capacity", 1)
-    (dead,) = read_topic(settings, "dlq", 1)
+    (raw,) = topic_records(settings, "capacity", 1)
+    (dead,) = topic_records(settings, "dlq", 1)
     assert (raw.key, raw.value) == (b"HJ-0001", b"\xff{not json")
     assert (dead.key, dead.value) == (b"x.capacity:0:7", b"\xff{not json")
     assert list(dead.headers) == headers

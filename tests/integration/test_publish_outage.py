@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
-from kafka.consumer.fetcher import ConsumerRecord
 
 from bedboard import broker as local_broker
 from bedboard.admin import create_topics, end_offsets
@@ -17,28 +15,9 @@ from bedboard.settings import Settings
 from producers.publisher import Publisher
 from producers.simulator import Simulator, registry_for
 from schemas.events import CapacityReported, to_json
+from tests.kafka_log import topic_records
 
 JARS = Path(__file__).resolve().parents[2] / ".bedboard" / "jars"
-
-
-def read_capacity(settings: Settings, count: int, within: float = 30) -> list[ConsumerRecord]:
-    consumer = KafkaConsumer(
-        **settings.kafka_options(),
-        enable_auto_commit=False,
-        group_id=None,
-    )
-    try:
-        partition = TopicPartition(settings.topic("capacity"), 0)
-        consumer.assign([partition])
-        consumer.seek_to_beginning(partition)
-        found: list[ConsumerRecord] = []
-        deadline = time.monotonic() + within
-        while len(found) < count and time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=500).values():
-                found.extend(batch)
-        return found
-    finally:
-        consumer.close()
 
 
 def written(settings: Settings) -> int:
@@ -72,7 +51,7 @@ def test_unreachable_broker_queues_quickly_then_drains_exactly_once_in_order(
     with Publisher(settings) as publisher:
         assert publisher.drain() == 5
         assert publisher.queued == 0
-    found = read_capacity(settings, 5)
+    found = topic_records(settings, "capacity", 5)
     assert [r.value for r in found] == [to_json(e) for e in [*first, *second]]
     assert [r.key for r in found] == [e.facility_id.encode() for e in [*first, *second]]
     assert written(settings) == 5
@@ -106,6 +85,6 @@ def test_a_publisher_rides_out_a_broker_restart(own_broker: tuple[Settings, Path
         back = publisher.publish(after)
         assert (back.sent, back.queued, back.drained, back.status) == (1, 0, 3, "live")
 
-    found = read_capacity(settings, 6)
+    found = topic_records(settings, "capacity", 6)
     assert [r.value for r in found] == [to_json(e) for e in [*before, *during, *after]]
     assert written(settings) == 6

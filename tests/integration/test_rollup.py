@@ -11,19 +11,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 
 from bedboard.settings import Settings
 from consumers.queries import board, state
 from consumers.replica import LiveReplica
 from consumers.rollup import Rollup, TopicsMissing
-from consumers.rules import Accepted, check, fold_capacity, ms_to_utc
+from consumers.rules import Accepted, Rejection, check, fold_capacity, ms_to_utc
 from consumers.store import Store, connect
 from producers.publisher import Publisher
 from schemas.events import Event, parse_event
+from tests.kafka_log import topic_records
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ACTOR = {"org": "hospital", "user": "bedmgr.tanaka"}
+
+
+def capacity_log(settings: Settings) -> list[Accepted]:
+    """The capacity topic as the broker holds it, checked like the roll-up checks it."""
+    found = []
+    for r in topic_records(settings, "capacity"):
+        outcome = check(r.value, ms_to_utc(r.timestamp))
+        if not isinstance(outcome, Rejection):
+            found.append(Accepted(outcome, ms_to_utc(r.timestamp), r.partition, r.offset))
+    return found
 
 
 def event(event_type: str, at: datetime, **fields: Any) -> Event:
@@ -62,24 +72,6 @@ def query(db: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
-
-
-def capacity_log(settings: Settings) -> list[Accepted]:
-    """The capacity topic as the broker holds it, checked like the roll-up checks it."""
-    consumer = KafkaConsumer(**settings.kafka_options(), group_id=None, enable_auto_commit=False)
-    tp = TopicPartition(settings.topic("capacity"), 0)
-    consumer.assign([tp])
-    consumer.seek_to_beginning(tp)
-    end = consumer.end_offsets([tp])[tp]
-    found = []
-    while consumer.position(tp) < end:
-        for records in consumer.poll(timeout_ms=500).values():
-            for r in records:
-                outcome = check(r.value, ms_to_utc(r.timestamp))
-                if not hasattr(outcome, "reason"):
-                    found.append(Accepted(outcome, ms_to_utc(r.timestamp), r.partition, r.offset))
-    consumer.close()
-    return found
 
 
 def test_the_roll_up_follows_the_time_rules_and_applies_nothing_twice(
