@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -107,7 +108,7 @@ def alerts(board: pd.DataFrame, now, threshold: float) -> None:  # noqa: ANN001
     names = facility_names(board)
     raised = data.alerts()
     if not raised.empty:
-        rows = [_raised_row(row, names) for row in raised.itertuples(index=False)]
+        rows = [_raised_row(row, names, now) for row in raised.itertuples(index=False)]
     else:
         rows = [_derived_row(a, names, now) for a in model.derived_alerts(board, threshold)]
         if rows:
@@ -143,18 +144,22 @@ def _derived_row(alert: model.Alert, names: dict[str, str], now) -> dict[str, st
     }
 
 
-def _raised_row(row, names: dict[str, str]) -> dict[str, str]:  # noqa: ANN001
-    """An alert from the alert processor: its detail object shown as key: value pairs."""
+def _raised_row(row, names: dict[str, str], now) -> dict[str, str]:  # noqa: ANN001
+    """An alert from the alert processor, worded like the derived ones, with when it was raised."""
     try:
         detail = json.loads(row.detail or "{}")
     except ValueError:
         detail = {}
-    kind = t("alert." + row.kind) if row.kind in model.ALERT_KINDS else row.kind
-    return {
-        t("col.kind"): kind,
-        t("col.facility"): names.get(row.facility_id, row.facility_id or ""),
-        t("col.detail"): ", ".join(f"{key}: {value}" for key, value in detail.items()),
-        t("col.since"): local_time(row.raised_at, data.settings().zone),
+    since = detail.get("last_report") or detail.get("reported_at")
+    alert = model.Alert(
+        row.kind, row.facility_id or "", None, detail.get("bed_type"),
+        detail.get("usable"), detail.get("occupied"),
+        datetime.fromisoformat(since) if since else None,
+    )  # fmt: skip
+    if row.kind not in model.ALERT_KINDS:  # a kind from a newer alert processor
+        return {t("col.kind"): row.kind, t("col.facility"): names.get(alert.facility_id, "")}
+    return _derived_row(alert, names, now) | {
+        t("col.since"): local_time(row.raised_at, data.settings().zone)
     }
 
 

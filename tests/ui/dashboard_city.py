@@ -10,13 +10,12 @@ from typing import Any
 from consumers.rules import Accepted
 from consumers.store import Batch, Store, connect
 from schemas.events import Event, parse_event
+from schemas.topics import TOPIC_OF_TYPE
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
 COORDINATOR = "coord.tanaka"
 NOTE = "<script>alert(1)</script> **x** [link](http://example.invalid)"
-TOPIC_OF = {"capacity.reported": "capacity", "facility.registered": "facilities",
-            "notice.posted": "notices", "notice.withdrawn": "notices"}  # fmt: skip
 
 
 def _base(kind: str, at: datetime, org: str = "hospital", user: str = "bedmgr") -> dict[str, Any]:
@@ -95,7 +94,7 @@ def write_replica(path: Path, events: list[Event]) -> Path:
     """Apply events to a replica file as the roll-up would (ingest one second after each)."""
     accepted: dict[str, list[Accepted]] = {}
     for offset, event in enumerate(events):
-        topic = TOPIC_OF[event.type]  # type: ignore[attr-defined]
+        topic = TOPIC_OF_TYPE[event.type]  # type: ignore[attr-defined]
         ingested = event.occurred_at + timedelta(seconds=1)
         accepted.setdefault(topic, []).append(Accepted(event, ingested, 0, offset))
     con = connect(path)

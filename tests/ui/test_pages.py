@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from dashboard_city import APP, COORDINATOR, NOTE
+from dashboard_city import APP, COORDINATOR, NOTE, write_replica
 from streamlit.testing.v1 import AppTest
 
 from bedboard.users import Identity
 from consumers import queries
 from consumers.store import connect
 from dashboard import auth, staff
+from schemas.events import parse_event
 
 STALE_AFTER = timedelta(hours=6)
 
@@ -84,6 +86,23 @@ def test_overview_shows_current_notices_literally(city: Path) -> None:
     assert r"\<script\>x\</script\>" in shown
     texts = " ".join(m.value for m in [*at.markdown, *at.info, *at.warning])
     assert "期限切れ" not in texts + shown and "撤回" not in texts + shown
+
+
+def test_overview_words_the_alert_processors_alerts_like_its_own(city: Path, now: datetime) -> None:
+    raised = parse_event({
+        "type": "alert.raised", "version": 1, "event_id": str(uuid.uuid4()),
+        "occurred_at": now.isoformat(), "actor": {"org": "system", "user": "alerts"},
+        "alert_id": "HJ-0001:occupancy_high:adult_icu", "facility_id": "HJ-0001",
+        "kind": "occupancy_high",
+        "detail": {"bed_type": "adult_icu", "usable": 12, "occupied": 12, "occupancy_rate": 1.0,
+                   "reported_at": now.isoformat(), "threshold": 0.95},
+    })  # fmt: skip
+    write_replica(city, [raised])
+    alerts = open_app().dataframe[1].value
+
+    assert list(alerts["種別"]) == ["稼働率が高い"]
+    assert list(alerts["施設"]) == ["いちょう総合病院"]
+    assert list(alerts["内容"]) == ["成人ICU: 稼働率 100.0%"]  # worded, not raw key: value
 
 
 def test_overview_derives_alerts_from_the_board_when_none_were_raised(city: Path) -> None:
