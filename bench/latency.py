@@ -11,10 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bedboard.settings import Settings
 from bench.core import ROOT, Row, StepFailed, percentile, python
 from bench.env import Context, child_env
+from bench.stages import rollup_gc
 from consumers.replica import LiveReplica
-from consumers.rollup import tune_gc
 
 log = logging.getLogger("bench")
 POLL_S = 0.005  # how often the replica is asked; adds up to this much to each latency
@@ -57,12 +58,17 @@ def _finish(process: subprocess.Popen[bytes], timeout: float, out: Path) -> Any:
 
 def measure(ctx: Context) -> list[Row]:
     settings = ctx.settings("latency")
+    # The GC settings the dashboard gives its process before it starts its replica.
+    with rollup_gc():
+        replica = LiveReplica(settings, fresh(settings.data_dir / "latency.duckdb")).start()
+        return _measure(ctx, settings, replica)
+
+
+def _measure(ctx: Context, settings: Settings, replica: LiveReplica) -> list[Row]:
     folder = settings.data_dir
     rate, seconds = ctx.sizes.latency_rate, ctx.sizes.latency_seconds
     count = int(rate * seconds)
     env = child_env(settings)
-    tune_gc()  # as the dashboard does before it starts its replica (dashboard/data.py)
-    replica = LiveReplica(settings, fresh(folder / "latency.duckdb")).start()
     children: list[subprocess.Popen[bytes]] = []
     try:
         wait_for(lambda: replica.health.connected, 60, "the replica's roll-up to connect")

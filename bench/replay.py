@@ -124,14 +124,22 @@ def measure(ctx: Context) -> list[Row]:
             "per report: check (parse + validate)",
             costs["check_us"],
             "µs",
-            note="consumers.rules.check, one thread, the events kept as in a batch",
+            note="consumers.rules.check, one thread, the events kept as in a batch, with the "
+            "roll-up's GC settings (consumers.rollup.tune_gc)",
+        ),
+        Row(
+            "replay",
+            "per report: check, Python's default GC",
+            costs["check_default_gc_us"],
+            "µs",
+            note="the same loop with Python's default GC thresholds (the roll-up before tune_gc)",
         ),
         Row(
             "replay",
             "per report: check, cyclic GC off",
             costs["check_no_gc_us"],
             "µs",
-            note="the same loop with gc.disable(): what Python's cyclic GC adds to the above",
+            note="the same loop with gc.disable(): the floor for any GC setting",
         ),
         Row(
             "replay",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -10,30 +12,56 @@ from typing import Any
 
 from bench.core import median, now_utc, timed
 from bench.reports import encode, history
-from consumers.rollup import MAX_BATCH
+from consumers.rollup import MAX_BATCH, tune_gc
 from consumers.rules import Accepted, Rejection, check
 from consumers.store import Batch, Store, connect
 
 
-def _checked(values: list[bytes], end: datetime, collect: bool) -> tuple[float, list[Any]]:
-    """Seconds to check every value, keeping the events as the roll-up keeps a batch."""
-    if not collect:
-        gc.disable()
+@contextmanager
+def rollup_gc() -> Iterator[None]:
+    """The roll-up processes' GC settings (consumers.rollup.tune_gc) for a block, then Python's."""
+    saved = gc.get_threshold()
+    tune_gc()
     try:
-        return timed(lambda: [check(v, end) for v in values])
+        yield
     finally:
-        gc.enable()
+        gc.unfreeze()
+        gc.set_threshold(*saved)
+
+
+def _checked(values: list[bytes], end: datetime) -> list[Any]:
+    """Check every value in batches as the roll-up does, holding two batches at a time."""
+    held: list[list[Any]] = []
+    for start in range(0, len(values), MAX_BATCH):
+        # The batch being gathered and the one on the writer thread live; older ones are freed.
+        held = [*held[-1:], [check(v, end) for v in values[start : start + MAX_BATCH]]]
+    return held[-1] if held else []
+
+
+def _check_seconds(values: list[bytes], end: datetime, gc_mode: str) -> float:
+    """Seconds to check every value with the roll-up's, Python's default, or no cyclic GC."""
+    if gc_mode == "rollup":
+        with rollup_gc():
+            return timed(lambda: _checked(values, end))[0]
+    if gc_mode == "off":
+        gc.disable()
+        try:
+            return timed(lambda: _checked(values, end))[0]
+        finally:
+            gc.enable()
+    return timed(lambda: _checked(values, end))[0]
 
 
 def stage_costs(folder: Path, count: int) -> dict[str, float]:
     """Microseconds per report to check it (parse + validate) and to write it to a replica."""
     end = now_utc() - timedelta(minutes=1)
     values = [encode(e)[1] for e in history(count, min(count, 8_000), end, timedelta(days=7))]
-    checking, without_gc = [], []
+    checking, default_gc, without_gc = [], [], []
     for _ in range(3):
-        seconds, events = _checked(values, end, collect=True)
-        checking.append(seconds)
-        without_gc.append(_checked(values, end, collect=False)[0])
+        checking.append(_check_seconds(values, end, "rollup"))
+        default_gc.append(_check_seconds(values, end, "default"))
+        without_gc.append(_check_seconds(values, end, "off"))
+    events = [check(v, end) for v in values]
     if any(isinstance(e, Rejection) for e in events):
         raise AssertionError("a generated report was rejected")
     records = [Accepted(e, end, 0, offset) for offset, e in enumerate(events)]
@@ -57,6 +85,7 @@ def stage_costs(folder: Path, count: int) -> dict[str, float]:
         path.unlink(missing_ok=True)
     return {
         "check_us": median(checking) / count * 1e6,
+        "check_default_gc_us": median(default_gc) / count * 1e6,
         "check_no_gc_us": median(without_gc) / count * 1e6,
         "write_us": writing / count * 1e6,
     }

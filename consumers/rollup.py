@@ -29,6 +29,8 @@ ROLLED_UP = ("capacity", "facilities", "placements", "notices", "alerts")
 MAX_BATCH = 10_000
 MAX_BATCH_WAIT_S = 0.5
 POLL_MS = 200
+FETCH_WAIT_MS = 50
+BUSY_POLL_MS = 5
 CONNECT_TIMEOUT_S = 10.0
 HEALTH_EVERY_S = 2.0
 LOGGED_REJECTIONS = 5  # per batch; every one is in the DLQ and the rejected table anyway
@@ -88,7 +90,7 @@ class Rollup:
                 if time.monotonic() >= next_check:
                     self._check_health(consumer, partitions, position)
                     next_check = time.monotonic() + HEALTH_EVERY_S
-                batch = self._gather(consumer, stop)
+                batch = self._gather(consumer, stop, pending)
                 if len(batch):
                     if pending is not None:
                         pending.result()  # raises what the writer raised
@@ -110,6 +112,10 @@ class Rollup:
             auto_offset_reset="earliest",
             max_partition_fetch_bytes=8 * 1024 * 1024,
             fetch_max_bytes=64 * 1024 * 1024,
+            # One fetch is in flight at a time. One sent while a partition still had records
+            # to hand out leaves that partition out, and the broker holds it for up to this
+            # long when the others are quiet: Kafka's 500 ms default was the live p99.
+            fetch_max_wait_ms=FETCH_WAIT_MS,
         )
 
     def _assign(self, consumer: KafkaConsumer) -> list[TopicPartition]:
@@ -151,16 +157,26 @@ class Rollup:
             self.health.connected, self.health.error = True, None
         self.health.checked_at = datetime.now(UTC)
 
-    def _gather(self, consumer: KafkaConsumer, stop: threading.Event) -> Batch:
-        """Poll until caught up, or the batch is big enough or has waited long enough."""
+    def _gather(
+        self, consumer: KafkaConsumer, stop: threading.Event, writing: Future[None] | None
+    ) -> Batch:
+        """Poll until caught up with the writer free, or the batch is big or has waited long."""
         batch = Batch()
         deadline = time.monotonic() + MAX_BATCH_WAIT_S
         while len(batch) < MAX_BATCH and not stop.is_set():
-            polled = consumer.poll(timeout_ms=POLL_MS, max_records=MAX_BATCH - len(batch))
-            if not polled:
+            # Once something is gathered, poll briefly: the batch goes as soon as the writer is
+            # free, with whatever came in while it wrote (one write's wait, not two).
+            polled = consumer.poll(
+                timeout_ms=BUSY_POLL_MS if len(batch) else POLL_MS,
+                max_records=MAX_BATCH - len(batch),
+            )
+            if polled:
+                self._add(batch, polled)
+            elif not len(batch):
                 break
-            self._add(batch, polled)
-            if time.monotonic() >= deadline or _caught_up(consumer):
+            if time.monotonic() >= deadline:
+                break
+            if _caught_up(consumer) and (writing is None or writing.done()):
                 break
         return batch
 
@@ -171,9 +187,14 @@ class Rollup:
             short = tp.topic.removeprefix(prefix)
             accepted = batch.accepted.setdefault(short, [])
             partition = tp.partition
+            stamp, ingested = None, EPOCH
             for record in records:
-                # The broker's LogAppendTime, exact to the millisecond.
-                ingested = EPOCH + timedelta(milliseconds=record.timestamp)
+                # The broker's LogAppendTime, exact to the millisecond; a whole record batch
+                # shares one, so the datetime is made once per batch, not once per record.
+                if record.timestamp != stamp:
+                    stamp = record.timestamp
+                    ingested = EPOCH + timedelta(milliseconds=stamp)
+                    newest = max(newest, stamp)
                 outcome = check(record.value, ingested)
                 if isinstance(outcome, Rejection):
                     batch.rejected.append(_rejected_row(short, tp, record, outcome, ingested))
@@ -181,7 +202,6 @@ class Rollup:
                     accepted.append(Accepted(outcome, ingested, partition, record.offset))
             batch.read[short] = batch.read.get(short, 0) + len(records)
             batch.next_offsets[(tp.topic, partition)] = records[-1].offset + 1
-            newest = max(newest, max(r.timestamp for r in records))
         if newest:
             last = EPOCH + timedelta(milliseconds=newest)
             self.health.last_ingest = max(self.health.last_ingest or last, last)
@@ -239,11 +259,13 @@ def _caught_up(consumer: KafkaConsumer) -> bool:
 
 def tune_gc() -> None:
     """Keep Python's cyclic GC from rescanning the events a batch holds (call after set-up)."""
-    # A batch keeps ~10,000 validated events alive (a quarter of a million objects): with the
-    # default threshold of 700 the collector walks them again and again, which made checking a
-    # record 4-5x dearer. The roll-up's objects are freed by reference counting, not by the GC.
+    # Two batches live at once (one gathered, one written): ~20,000 validated events, half a
+    # million objects. With the default threshold of 700 the collector walked them again and
+    # again, which made checking a record 4-5x dearer; with a threshold above what two batches
+    # allocate it costs nothing measurable. The roll-up frees its objects by reference counting:
+    # only cyclic garbage waits longer (docs/benchmarks.md measures the dashboard's peak RSS so).
     gc.freeze()  # what set-up made lives on: never scan it again
-    gc.set_threshold(500_000, 10, 10)
+    gc.set_threshold(1_000_000, 10, 10)
 
 
 def _within(seconds: float, call: Callable[..., T], *args: Any) -> T:

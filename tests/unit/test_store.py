@@ -456,6 +456,39 @@ def test_a_replica_held_by_another_process_names_that_process(tmp_path: Path) ->
         holder.wait(timeout=30)
 
 
+def test_a_replica_with_event_ids_as_text_is_migrated_and_keeps_them(tmp_path: Path) -> None:
+    report = event(
+        "capacity.reported",
+        facility_id="HJ-0001",
+        beds=[{"bed_type": "hcu", "usable": 4, "occupied": 1}],
+    )
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))  # seen_events as the first version of the replica made it
+    old.execute("CREATE TABLE seen_events (event_id VARCHAR PRIMARY KEY, topic VARCHAR)")
+    old.execute("INSERT INTO seen_events VALUES (?, 'capacity')", [str(report.event_id)])
+    old.close()
+
+    con = connect(path)
+    store = Store(con)
+    assert rows(store, "SELECT typeof(event_id), topic FROM seen_events") == [("UUID", "capacity")]
+    assert write(store, "capacity", report) == {"capacity": 1}  # seen before the migration
+    con.close()
+
+
+def test_counters_and_offsets_are_rewritten_when_their_rows_were_removed(store: Store) -> None:
+    report = event(
+        "capacity.reported",
+        facility_id="HJ-0001",
+        beds=[{"bed_type": "hcu", "usable": 4, "occupied": 1}],
+    )
+    write(store, "capacity", report)
+    store.con.execute("DELETE FROM ingest_counts; DELETE FROM offsets")  # behind the store's back
+
+    write(store, "capacity", report, start=1)
+    assert rows(store, "SELECT read, applied, duplicates FROM ingest_counts") == [(1, 0, 1)]
+    assert store.offsets() == {("t.capacity", 0): 2}
+
+
 def test_only_the_facility_asked_can_answer_a_placement() -> None:
     requested, accepted, _ = placement_events()
     forged = accepted.model_copy(
