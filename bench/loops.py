@@ -17,9 +17,10 @@ from kafka import KafkaConsumer, TopicPartition
 from bedboard.settings import Settings
 from bench.env import settings_from_env
 from consumers.rollup import MAX_BATCH, POLL_MS, Rollup
-from consumers.rules import check, ms_to_utc
+from consumers.rules import ms_to_utc
 from consumers.store import connect, utc_naive
 from schemas.events import CapacityReported
+from schemas.records import check
 
 
 def rollup_consumer(settings: Settings) -> KafkaConsumer:

@@ -13,8 +13,9 @@ from typing import Any
 from bench.core import median, now_utc, timed
 from bench.reports import encode, history
 from consumers.rollup import MAX_BATCH, tune_gc
-from consumers.rules import Accepted, Rejection, check
+from consumers.rules import Accepted
 from consumers.store import Batch, Store, connect
+from schemas.records import Rejection, check
 
 
 @contextmanager

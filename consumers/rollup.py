@@ -16,8 +16,9 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError, KafkaTimeoutError
 
 from bedboard.settings import Settings
-from consumers.rules import EPOCH, Accepted, Rejection, check
+from consumers.rules import EPOCH, Accepted
 from consumers.store import Batch, Store
+from schemas.records import Rejection, check
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

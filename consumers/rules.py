@@ -1,20 +1,15 @@
-"""The roll-up rules as pure functions over events: no Kafka, no DuckDB."""
+"""The rules as pure functions: the roll-up's fold, occupancy, level, stale and alert conditions."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
-from pydantic import ValidationError
+from schemas.events import CapacityReported, Event
 
-from schemas.events import EVENT_ADAPTER, CapacityReported, Event
-from schemas.problems import problems_of
-from schemas.topics import MAX_RECORD_BYTES
-
-FUTURE_TOLERANCE = timedelta(minutes=10)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MAX_DETAIL = 2000  # characters of a rejection's detail kept in headers and the rejected table
 
 # Where a record stands among others: occurred_at, then ingest time, partition and offset.
 Order = tuple[datetime, datetime, int, int]
@@ -33,66 +28,6 @@ class Accepted:
     def order(self) -> Order:
         """Newest occurred_at wins; on a tie the later ingest (then partition, offset) wins."""
         return (self.event.occurred_at, self.ingested_at, self.partition, self.offset)
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """Why a record was refused: a reason code of the contract and a readable detail."""
-
-    reason: str  # too_large, invalid_json, schema, future_timestamp
-    detail: str  # English: it travels in the DLQ headers
-    detail_ja: str = ""  # the same in Japanese, for the dashboard
-
-    def text(self, lang: str = "ja") -> str:
-        return (self.detail_ja or self.detail) if lang == "ja" else self.detail
-
-
-def check(raw: bytes | None, ingested_at: datetime) -> Event | Rejection:
-    """Apply the contract's checks in its order; the first that fails gives the reason."""
-    if raw is None:
-        return Rejection(
-            "invalid_json", "the record has no value (null)", "レコードに値がありません"
-        )
-    if len(raw) > MAX_RECORD_BYTES:
-        return Rejection(
-            "too_large",
-            f"{len(raw)} bytes, more than the limit of {MAX_RECORD_BYTES} (64 KiB)",
-            f"{len(raw)} バイトで、上限 {MAX_RECORD_BYTES} バイト（64 KiB）を超えています",
-        )
-    try:
-        # One pass over the bytes: parsing, UTF-8 and the schema (about 4 µs for a report).
-        event: Event = EVENT_ADAPTER.validate_json(raw)
-    except ValidationError as error:
-        return _rejection(error)
-    if event.occurred_at > ingested_at + FUTURE_TOLERANCE:
-        at, got = event.occurred_at.isoformat(), ingested_at.isoformat()
-        return Rejection(
-            "future_timestamp",
-            f"occurred_at {at} is more than 10 minutes after the ingest time {got}",
-            f"occurred_at {at} が受付時刻 {got} より10分以上未来です",
-        )
-    return event
-
-
-def _rejection(error: ValidationError) -> Rejection:
-    first = error.errors(include_url=False)[0]
-    if first["type"] == "json_invalid":
-        why = str(first.get("ctx", {}).get("error", first["msg"]))
-        return Rejection(
-            "invalid_json",
-            f"not UTF-8 JSON: {why}"[:MAX_DETAIL],
-            f"UTF-8 の JSON として読めません: {why}"[:MAX_DETAIL],
-        )
-    if first["type"] == "dict_type" and not first["loc"]:
-        return Rejection(
-            "invalid_json", "the JSON is not an object", "JSON がオブジェクトではありません"
-        )
-    problems = problems_of(error)
-    return Rejection(
-        "schema",
-        "; ".join(p.message("en") for p in problems)[:MAX_DETAIL],
-        "; ".join(p.message("ja") for p in problems)[:MAX_DETAIL],
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,14 +99,93 @@ def fold_capacity(
     return state
 
 
+PLACES = 4  # occupancy is shown and exported to 4 places (a percentage with 2 decimals)
+_SCALE = 10**PLACES
+NEARLY_FULL = Fraction(9, 10)  # occupancy from which a ward counts as nearly full
+
+# Levels of a (facility, bed type) line, from most room to none; the pages' words use these keys.
+ROOM, NEARLY, FULL, OVER, NONE = "room", "nearly", "full", "over", "none"
+LEVELS = (ROOM, NEARLY, FULL, OVER, NONE)
+
+# The alert conditions, in the order the overview lists them.
+ALERT_KINDS = ("over_capacity", "stale_report", "not_accepting", "occupancy_high")
+
+
 def occupancy_rate(usable: int, occupied: int) -> float | None:
-    """occupied / usable rounded to 4 places; None (shown as a dash) when usable is 0."""
-    return round(occupied / usable, 4) if usable else None
+    """occupied / usable to 4 places, half away from zero on the exact ratio (as Excel does).
+
+    None (shown as a dash) when usable is 0. Integer arithmetic, not round() on a double:
+    117/160 is 0.73125 exactly, but the double nearest it is below, and round() gives 0.7312.
+    """
+    if not usable:
+        return None
+    # Counts are never negative, so half away from zero is half up: floor(x + 1/2).
+    return ((2 * _SCALE * occupied + usable) // (2 * usable)) / _SCALE
+
+
+def occupancy_sql(usable: str, occupied: str) -> str:
+    """occupancy_rate as a DuckDB expression over two integer columns (a test holds them equal)."""
+    u, o = f"({usable})::BIGINT", f"({occupied})::BIGINT"
+    return f"CASE WHEN {u} > 0 THEN ((2 * {_SCALE} * {o} + {u}) // (2 * {u})) / {_SCALE} END"
 
 
 def available(usable: int, occupied: int) -> int:
     """Free beds: usable - occupied, never below 0 (a surge shows as 0 free, not negative)."""
     return max(usable - occupied, 0)
+
+
+def available_sql(usable: str, occupied: str) -> str:
+    """available as a DuckDB expression over two integer columns."""
+    return f"greatest({usable} - {occupied}, 0)"
+
+
+def level(usable: int, occupied: int) -> str:
+    """How full a line is: none (no usable beds), over, full, nearly (90% or more) or room."""
+    if usable <= 0:
+        return NONE
+    if occupied > usable:
+        return OVER
+    if occupied == usable:
+        return FULL
+    return NEARLY if Fraction(occupied, usable) >= NEARLY_FULL else ROOM
+
+
+def is_stale(last_report: datetime | None, now: datetime, stale_after: timedelta) -> bool:
+    """Whether a facility's newest report is older than stale_after (never reported: not stale)."""
+    return last_report is not None and now - last_report > stale_after
+
+
+def stale_sql(last_report: str, now: str, stale_after: str) -> str:
+    """is_stale as a DuckDB expression (NULL when the facility never reported)."""
+    return f"({now} - {last_report} > {stale_after})"
+
+
+def alert_conditions(
+    lines: Iterable[tuple[str, int, int]],
+    accepting: str | None,
+    last_report: datetime | None,
+    now: datetime,
+    *,
+    threshold: float,
+    stale_after: timedelta,
+) -> list[tuple[str, str | None]]:
+    """(kind, bed type or None) of every alert a facility's current state calls for.
+
+    `lines` are its current (bed type, usable, occupied). A surge line is both over capacity
+    and at or over the threshold: it raises both alerts.
+    """
+    found: list[tuple[str, str | None]] = []
+    for bed_type, usable, occupied in lines:
+        rate = occupancy_rate(usable, occupied)
+        if rate is not None and rate >= threshold:
+            found.append(("occupancy_high", bed_type))
+        if occupied > usable:
+            found.append(("over_capacity", bed_type))
+    if accepting == "closed":
+        found.append(("not_accepting", None))
+    if is_stale(last_report, now, stale_after):
+        found.append(("stale_report", None))
+    return found
 
 
 def ms_to_utc(ms: int) -> datetime:

@@ -9,7 +9,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -25,6 +25,7 @@ from schemas.events import (
     PlacementResponded,
 )
 from schemas.problems import Problem, problems_of
+from schemas.records import too_far_ahead
 
 # Who may send what: the pages' role checks and the builders below share this one table.
 MAY = {
@@ -34,7 +35,6 @@ MAY = {
     "close": ("coordinator", "admin"),
     "notice": ("coordinator", "official", "admin"),
 }
-FUTURE_TOLERANCE = timedelta(minutes=10)
 MAX_CSV_BYTES = 1024 * 1024
 MAX_CSV_ROWS = 2000
 CSV_REQUIRED = ("facility_id", "bed_type", "usable", "occupied")
@@ -457,7 +457,7 @@ def _check_row(
     except ValidationError as error:
         found += problems_of(error, tagged=False)
     else:
-        if event.occurred_at > now + FUTURE_TOLERANCE:
+        if too_far_ahead(event.occurred_at, now):
             found.append(Problem("occurred_at", "future_timestamp"))
     facility_id = row["facility_id"]
     well_formed = facility_id and not any(p.field == "facility_id" for p in found)

@@ -44,5 +44,3 @@ TOPIC_OF_TYPE: dict[str, str] = {
     "alert.raised": "alerts",
     "alert.cleared": "alerts",
 }
-
-MAX_RECORD_BYTES = 64 * 1024

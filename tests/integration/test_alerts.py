@@ -14,10 +14,11 @@ from typing import Any
 from bedboard.settings import Settings
 from consumers.alerts import AlertProcessor
 from consumers.rollup import Rollup
-from consumers.rules import check, ms_to_utc
+from consumers.rules import ms_to_utc
 from consumers.store import Store, connect
 from producers.publisher import Publisher
 from schemas.events import Event, parse_event
+from schemas.records import check
 from tests.kafka_log import topic_records
 
 ROOT = Path(__file__).resolve().parents[2]

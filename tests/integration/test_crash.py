@@ -18,10 +18,11 @@ from kafka import KafkaConsumer, TopicPartition
 
 from bedboard.settings import Settings
 from consumers.queries import state
-from consumers.rules import Accepted, Rejection, check, fold_capacity, ms_to_utc
+from consumers.rules import Accepted, fold_capacity, ms_to_utc
 from consumers.store import connect
 from producers.publisher import make_producer
 from schemas.events import BED_TYPES
+from schemas.records import Rejection, check
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 100_000  # ten of the roll-up's full batches: room for kills between its commits

@@ -16,10 +16,11 @@ from bedboard.settings import Settings
 from consumers.queries import board, state
 from consumers.replica import LiveReplica
 from consumers.rollup import Rollup, TopicsMissing
-from consumers.rules import Accepted, Rejection, check, fold_capacity, ms_to_utc
+from consumers.rules import Accepted, fold_capacity, ms_to_utc
 from consumers.store import Store, connect
 from producers.publisher import Publisher
 from schemas.events import Event, parse_event
+from schemas.records import Rejection, check
 from tests.kafka_log import topic_records
 
 NOW = datetime.now(UTC).replace(microsecond=0)

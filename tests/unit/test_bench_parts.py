@@ -12,9 +12,9 @@ from bench.national import build, daily_cutoff
 from bench.report import END, START, table, update_docs
 from bench.reports import BED_TYPES, check_sample, encode, history
 from consumers import queries
-from consumers.rules import check
 from consumers.store import connect
 from schemas.events import CapacityReported
+from schemas.records import check
 
 
 def test_percentile_interpolates_like_numpy() -> None:
