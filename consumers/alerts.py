@@ -1,167 +1,30 @@
-"""Alerts derived from the capacity stream: pure rules, and the consumer group that applies them."""
+"""The alert processor: a consumer group member that publishes the alert rules' transitions."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
 from bedboard.settings import Settings
-from consumers.rules import (
-    Accepted,
-    CapacityState,
-    Rejection,
-    check,
-    fold_capacity,
-    ms_to_utc,
-    occupancy_rate,
-)
-from schemas.events import Actor, AlertCleared, AlertRaised, CapacityReported, Event
+from consumers.alert_rules import OpenAlerts, transitions, wanted_alerts
+from consumers.rules import Accepted, CapacityState, fold_capacity, ms_to_utc
+from schemas.events import AlertCleared, AlertRaised, CapacityReported, Event
+from schemas.records import Rejection, check
 
 log = logging.getLogger(__name__)
 
-ACTOR = Actor(org="system", user="bedboard-alerts")
-# Event ids are derived, not random: the same transition decided twice (say, after a crash
-# before the offsets were committed) has the same id, and every replica ignores the repeat.
-NAMESPACE = uuid.UUID("5f0c4a63-0a7e-4d8e-9a52-6c1f4c1b7a10")
 POLL_MS = 500
 STALE_CHECK_S = 30.0
 
 Clock = Callable[[], datetime]
 Publish = Callable[[Sequence[Event]], Any]
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """An alert that the current state says should be open."""
-
-    alert_id: str
-    facility_id: str
-    kind: str
-    detail: dict[str, Any]
-    cause: str  # what made it true: the line's event id, a status position, a stale deadline
-
-
-def alert_id(facility_id: str, kind: str, bed_type: str | None = None) -> str:
-    """`<facility>:<kind>[:<bed_type>]`: one id per thing that can be wrong."""
-    return f"{facility_id}:{kind}:{bed_type}" if bed_type else f"{facility_id}:{kind}"
-
-
-def wanted_alerts(
-    state: CapacityState,
-    facility_id: str,
-    now: datetime,
-    *,
-    threshold: float,
-    stale_after: timedelta,
-) -> dict[str, Wanted]:
-    """The alerts one facility should have open now, from its current (newest) state."""
-    wanted: dict[str, Wanted] = {}
-
-    def want(kind: str, detail: dict[str, Any], cause: str, bed_type: str | None = None) -> None:
-        key = alert_id(facility_id, kind, bed_type)
-        wanted[key] = Wanted(key, facility_id, kind, detail, cause)
-
-    for (facility, bed_type), line in state.lines.items():
-        if facility != facility_id:
-            continue
-        facts = {
-            "bed_type": bed_type,
-            "usable": line.usable,
-            "occupied": line.occupied,
-            "reported_at": line.occurred_at.isoformat(),
-        }
-        rate = occupancy_rate(line.usable, line.occupied)
-        if rate is not None and rate >= threshold:
-            detail = facts | {"occupancy_rate": rate, "threshold": threshold}
-            want("occupancy_high", detail, line.event_id, bed_type)
-        if line.occupied > line.usable:
-            want("over_capacity", facts, line.event_id, bed_type)
-    if state.status.get((facility_id, "accepting")) == "closed":
-        at, _, partition, offset = state.status_order[(facility_id, "accepting")]
-        detail = {"accepting": "closed", "reported_at": at.isoformat()}
-        want("not_accepting", detail, f"{partition}:{offset}")
-    last = state.last_report(facility_id)
-    if last is not None and now - last > stale_after:
-        detail = {
-            "last_report": last.isoformat(),
-            "stale_after_s": int(stale_after.total_seconds()),
-        }
-        want("stale_report", detail, f"stale:{last.isoformat()}")
-    return wanted
-
-
-def transitions(
-    wanted: dict[str, Wanted], open_now: dict[str, Opened], facility_id: str, now: datetime
-) -> list[Event]:
-    """alert.raised for what should be open and is not; alert.cleared for the reverse."""
-    events: list[Event] = []
-    for key, alert in sorted(wanted.items()):
-        if key not in open_now:
-            events.append(
-                AlertRaised(
-                    type="alert.raised",
-                    version=1,
-                    event_id=uuid.uuid5(NAMESPACE, f"{key}|raised|{alert.cause}"),
-                    occurred_at=now,
-                    actor=ACTOR,
-                    alert_id=key,
-                    facility_id=facility_id,
-                    kind=alert.kind,  # type: ignore[arg-type]
-                    detail=alert.detail,
-                )
-            )
-    for key, opened in sorted(open_now.items()):
-        if key not in wanted:
-            events.append(
-                AlertCleared(
-                    type="alert.cleared",
-                    version=1,
-                    # One clear per raise, whoever decides it and however often.
-                    event_id=uuid.uuid5(NAMESPACE, f"{key}|cleared|{opened.raised_by}"),
-                    occurred_at=now,
-                    actor=ACTOR,
-                    alert_id=key,
-                    facility_id=facility_id,
-                    kind=opened.kind,  # type: ignore[arg-type]
-                    detail={},
-                )
-            )
-    return events
-
-
-@dataclass(frozen=True)
-class Opened:
-    """An open alert: its kind and the event id of the raise that opened it."""
-
-    kind: str
-    raised_by: str
-
-
-@dataclass
-class OpenAlerts:
-    """Which alerts are open, per facility: derived from the alerts topic itself."""
-
-    by_facility: dict[str, dict[str, Opened]] = field(default_factory=dict)
-
-    def apply(self, events: Iterable[Event]) -> None:
-        """Raises open, clears close, in log order."""
-        for event in events:
-            if isinstance(event, AlertRaised) and event.facility_id:
-                opened = Opened(event.kind, str(event.event_id))
-                self.by_facility.setdefault(event.facility_id, {})[event.alert_id] = opened
-            elif isinstance(event, AlertCleared) and event.facility_id:
-                self.by_facility.get(event.facility_id, {}).pop(event.alert_id, None)
-
-    def of(self, facility_id: str) -> dict[str, Opened]:
-        return dict(self.by_facility.get(facility_id, {}))
 
 
 class _Replay(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pyarrow as pa
 
+from consumers.rules import available_sql, occupancy_sql, stale_sql
 from consumers.store import NEWEST, utc_naive
 
 # One row per (facility, bed type) current as of T and known by K: the design's "Time" rule.
@@ -42,10 +43,10 @@ registry AS (
     SELECT * FROM facility_history WHERE ingested_at <= $known_at
     QUALIFY row_number() OVER (PARTITION BY facility_id ORDER BY ingested_at DESC, rowid DESC) = 1)
 SELECT l.facility_id, f.name_ja AS facility_name, f.district, l.bed_type, l.usable, l.occupied,
-       greatest(l.usable - l.occupied, 0) AS available,
-       CASE WHEN l.usable > 0 THEN round(l.occupied / l.usable, 4) END AS occupancy_rate,
+       {available_sql("l.usable", "l.occupied")} AS available,
+       {occupancy_sql("l.usable", "l.occupied")} AS occupancy_rate,
        a.accepting, e.ed_status, l.occurred_at AS reported_at,
-       $as_of - n.last_report > $stale_after AS stale
+       {stale_sql("n.last_report", "$as_of", "$stale_after")} AS stale
 FROM lines l
 JOIN newest n USING (facility_id)
 LEFT JOIN registry f USING (facility_id)
@@ -80,7 +81,7 @@ def event_count(cur: duckdb.DuckDBPyConnection, as_of: datetime, known_at: datet
 # The current board from the maintained tables: no recomputation over history. No ORDER BY:
 # sorting 64,000 wide rows by two strings took longer than the rest of the query, and every
 # page sorts what it shows by its own keys (by facility id last, so that the order is stable).
-_BOARD = """
+_BOARD = f"""
 WITH newest AS (
     SELECT facility_id, max(occurred_at) AS last_report, max(ingested_at) AS last_ingest
     FROM current_beds GROUP BY 1),
@@ -91,8 +92,8 @@ status AS (
     FROM current_status GROUP BY 1)
 SELECT b.facility_id, f.name_ja, f.name_en, f.kind, f.district, f.lat, f.lon,
        f.facility_id IS NOT NULL AS registered,
-       b.bed_type, b.usable, b.occupied, greatest(b.usable - b.occupied, 0) AS available,
-       CASE WHEN b.usable > 0 THEN round(b.occupied / b.usable, 4) END AS occupancy_rate,
+       b.bed_type, b.usable, b.occupied, {available_sql("b.usable", "b.occupied")} AS available,
+       {occupancy_sql("b.usable", "b.occupied")} AS occupancy_rate,
        b.occurred_at AS reported_at, n.last_report, n.last_ingest, s.accepting, s.ed_status
 FROM current_beds b
 JOIN newest n USING (facility_id)
@@ -207,7 +208,7 @@ raw AS (
     WHERE occurred_at > $start AND occurred_at <= $end AND {_TREND_KNOWN}),
 lines AS (
     SELECT r.facility_id, r.bed_type, r.usable, r.occupied, r.occurred_at, r.ingested_at,
-           r.src_partition, r.src_offset, greatest(r.usable - r.occupied, 0) AS available,
+           r.src_partition, r.src_offset, {available_sql("r.usable", "r.occupied")} AS available,
            coalesce(f.district, '') AS district
     FROM raw r LEFT JOIN facilities f USING (facility_id)
     WHERE $districts IS NULL OR list_contains($districts, coalesce(f.district, ''))),

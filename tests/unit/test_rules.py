@@ -1,135 +1,35 @@
-"""The pure roll-up rules: the DLQ checks in the contract's order, and the reference fold."""
+"""The pure rules: the reference fold, occupancy, level, stale, and the alert conditions."""
 
 from __future__ import annotations
 
-import json
-import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
+import duckdb
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consumers.rules import (
+    FULL,
+    NEARLY,
+    NONE,
+    OVER,
+    ROOM,
     Accepted,
-    Rejection,
+    alert_conditions,
     available,
-    check,
+    available_sql,
     fold_capacity,
-    ms_to_utc,
+    is_stale,
+    level,
     occupancy_rate,
+    occupancy_sql,
+    stale_sql,
 )
-from schemas.events import CapacityReported, parse_event, to_json
-from schemas.topics import MAX_RECORD_BYTES
-
-INGEST = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
-JST = "+09:00"
-
-
-def report(facility: str = "HJ-0001", at: str = "2026-11-26T08:55:00+09:00", **extra: Any) -> dict:
-    body = {
-        "type": "capacity.reported",
-        "version": 1,
-        "event_id": str(uuid.uuid4()),
-        "occurred_at": at,
-        "actor": {"org": "hospital", "user": "bedmgr.tanaka"},
-        "facility_id": facility,
-        "beds": [{"bed_type": "adult_icu", "usable": 12, "occupied": 12}],
-    }
-    return body | extra
-
-
-def raw(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False).encode()
-
-
-def rejected(outcome: object) -> Rejection:
-    assert isinstance(outcome, Rejection), outcome
-    return outcome
-
-
-# --- check: the contract's order of reasons ----------------------------------------------------
-
-
-def test_a_valid_report_is_accepted_as_its_model() -> None:
-    event = check(raw(report()), INGEST)
-    assert isinstance(event, CapacityReported)
-    assert event.beds[0].occupied == 12
-
-
-def test_too_large_comes_first_even_for_invalid_json() -> None:
-    outcome = rejected(check(b"{" * (MAX_RECORD_BYTES + 1), INGEST))
-    assert outcome.reason == "too_large"
-    assert "65537" in outcome.detail and "64 KiB" in outcome.detail
-
-
-def test_exactly_64_kib_is_not_too_large() -> None:
-    body = report(note="")
-    padding = MAX_RECORD_BYTES - len(raw(body))
-    data = raw(body)[:-1] + b" " * padding + b"}"
-    assert len(data) == MAX_RECORD_BYTES
-    assert isinstance(check(data, INGEST), CapacityReported)
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        b"\xff\xfe not utf-8",
-        '{"type": "capacity.reported", "note": "é"}'.encode("latin-1"),
-        b'{"type": ',
-        b"",
-        b"[1, 2]",
-        b'"a string"',
-        b"42",
-        b"null",
-        None,
-    ],
-    ids=["bytes", "latin1", "truncated", "empty", "array", "string", "number", "null", "no-value"],
-)
-def test_not_utf8_json_objects_are_invalid_json(data: bytes | None) -> None:
-    outcome = rejected(check(data, INGEST))
-    assert outcome.reason == "invalid_json"
-    assert outcome.detail and outcome.detail_ja
-
-
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        (report(type="capacity.unknown"), "type"),
-        (report(version=2), "version"),
-        (report(version=True), "version"),
-        (report(extra_field=1), "extra_field"),
-        (report(facility="HJ 0001"), "facility_id"),
-        (report(beds=[]), "beds"),
-        (report(beds=[{"bed_type": "adult_icu", "usable": -1, "occupied": 0}]), "beds[0].usable"),
-        (report(at="2026-11-26T08:55:00"), "occurred_at"),
-    ],
-    ids=["type", "version", "bool-version", "extra", "facility", "no-beds", "negative", "naive"],
-)
-def test_schema_problems_name_the_field_in_both_languages(body: dict, field: str) -> None:
-    outcome = rejected(check(raw(body), INGEST))
-    assert outcome.reason == "schema"
-    assert outcome.detail.startswith(f"{field}:")
-    assert outcome.detail_ja.startswith(f"{field}:")
-    assert outcome.text("ja") == outcome.detail_ja and outcome.text("en") == outcome.detail
-
-
-def test_schema_comes_before_future_timestamp() -> None:
-    body = report(at="2027-01-01T00:00:00+00:00", version=2)
-    assert rejected(check(raw(body), INGEST)).reason == "schema"
-
-
-def test_ten_minutes_ahead_is_accepted_and_a_microsecond_more_is_not() -> None:
-    edge = (INGEST + timedelta(minutes=10)).isoformat()
-    late = (INGEST + timedelta(minutes=10, microseconds=1)).isoformat()
-    assert isinstance(check(raw(report(at=edge)), INGEST), CapacityReported)
-    outcome = rejected(check(raw(report(at=late)), INGEST))
-    assert outcome.reason == "future_timestamp"
-    assert "10 minutes" in outcome.detail and "10分" in outcome.detail_ja
-
-
-def test_ms_to_utc_is_exact() -> None:
-    assert ms_to_utc(1_764_115_200_123) == datetime(2025, 11, 26, 0, 0, 0, 123000, tzinfo=UTC)
-
+from schemas.events import parse_event, to_json
+from schemas.records import check
+from tests.unit.test_records import INGEST, JST, report
 
 # --- fold_capacity: design.md "Time" ------------------------------------------------------------
 
@@ -218,7 +118,7 @@ def test_occupancy_and_available_never_hide_a_surge() -> None:
 
 
 def wanted(records: list[Accepted], now: datetime, facility: str = "HJ-0001") -> dict:
-    from consumers.alerts import wanted_alerts
+    from consumers.alert_rules import wanted_alerts
 
     state = fold_capacity(records)
     return wanted_alerts(state, facility, now, threshold=0.95, stale_after=timedelta(hours=6))
@@ -253,7 +153,7 @@ def test_a_late_report_cannot_raise_an_alert() -> None:
 
 
 def test_transitions_raise_what_is_missing_and_clear_what_is_no_longer_true() -> None:
-    from consumers.alerts import Opened, transitions
+    from consumers.alert_rules import Opened, transitions
 
     found = wanted([accepted(report(at=at(9), beds=beds(hcu=(4, 4))))], NOW)
     raised = transitions(found, {}, "HJ-0001", NOW)
@@ -279,3 +179,105 @@ def test_transitions_raise_what_is_missing_and_clear_what_is_no_longer_true() ->
     )
     assert again[0].event_id == cleared[0].event_id
     assert check(to_json(cleared[0]), NOW) == cleared[0]  # valid on the wire
+
+
+# --- occupancy, level, stale: each rule once, and its SQL mirror held equal ---------------------
+
+
+def test_occupancy_rounds_half_away_from_zero_on_the_exact_ratio_as_excel_does() -> None:
+    assert occupancy_rate(160, 117) == 0.7313  # 0.73125; round() on the double gives 0.7312
+    assert occupancy_rate(16, 1) == 0.0625
+    assert occupancy_rate(32, 1) == 0.0313  # 0.03125
+    assert occupancy_rate(3, 2) == 0.6667
+    assert occupancy_rate(3, 1) == 0.3333
+    assert occupancy_rate(5000, 5000) == 1.0
+    assert occupancy_rate(1, 5000) == 5000.0
+
+
+def test_level_of_a_line() -> None:
+    assert [level(u, o) for u, o in [(0, 0), (0, 3), (10, 11), (10, 10), (10, 9), (10, 8)]] == [
+        NONE,
+        NONE,
+        OVER,
+        FULL,
+        NEARLY,
+        ROOM,
+    ]
+    assert level(1000, 900) == NEARLY and level(1000, 899) == ROOM
+
+
+def test_stale_is_strictly_older_than_stale_after() -> None:
+    six = timedelta(hours=6)
+    assert not is_stale(INGEST - six, INGEST, six)
+    assert is_stale(INGEST - six - timedelta(microseconds=1), INGEST, six)
+    assert not is_stale(None, INGEST, six)
+
+
+def test_a_surge_line_raises_both_over_capacity_and_occupancy_high() -> None:
+    found = alert_conditions(
+        [("hcu", 4, 5), ("burn", 20, 18)],
+        "closed",
+        INGEST - timedelta(hours=7),
+        INGEST,
+        threshold=0.95,
+        stale_after=timedelta(hours=6),
+    )
+    assert sorted(found, key=str) == sorted(
+        [
+            ("occupancy_high", "hcu"),
+            ("over_capacity", "hcu"),
+            ("not_accepting", None),
+            ("stale_report", None),
+        ],
+        key=str,
+    )
+
+
+COUNTS = st.integers(0, 5000)
+
+
+@settings(max_examples=40, deadline=None)
+@given(pairs=st.lists(st.tuples(COUNTS, COUNTS), min_size=1, max_size=400))
+def test_the_sql_occupancy_and_available_equal_the_pure_rules(pairs: list) -> None:
+    pairs += [(160, 117), (32, 1), (0, 0), (0, 7), (5000, 1), (1, 5000), (4000, 2417)]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (usable INTEGER, occupied INTEGER)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", pairs)
+    got = con.execute(
+        f"SELECT usable, occupied, {occupancy_sql('usable', 'occupied')}, "
+        f"{available_sql('usable', 'occupied')} FROM t"
+    ).fetchall()
+    assert got == [(u, o, occupancy_rate(u, o), available(u, o)) for u, o in pairs]
+    con.close()
+
+
+def test_the_sql_occupancy_equals_the_pure_rule_on_every_halfway_ratio() -> None:
+    # Every usable in 1..5000 with an occupied that lands exactly on (or next to) a half.
+    pairs = [(u, o) for u in range(1, 5001) for o in {u * 5 // 10000, u * 117 // 160, u - 1}]
+    pairs += [(u, (2 * k + 1) * u // 20000) for u in (160, 320, 4000, 5000) for k in range(0, 20)]
+    con = duckdb.connect()
+    table = pa.table({"usable": [u for u, _ in pairs], "occupied": [o for _, o in pairs]})
+    con.register("t", table)
+    got = con.execute(f"SELECT {occupancy_sql('usable', 'occupied')} FROM t").fetchall()
+    assert [r for (r,) in got] == [occupancy_rate(u, o) for u, o in pairs]
+    con.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ages=st.lists(st.integers(0, 20 * 3600 * 10**6), min_size=1, max_size=50),
+    stale_s=st.integers(1, 12 * 3600),
+)
+def test_the_sql_stale_equals_the_pure_rule(ages: list[int], stale_s: int) -> None:
+    stale_after = timedelta(seconds=stale_s)
+    ages += [stale_s * 10**6, stale_s * 10**6 + 1]
+    last = [INGEST - timedelta(microseconds=a) for a in ages]
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.register("t", pa.table({"last_report": pa.array(last, pa.timestamp("us", tz="UTC"))}))
+    got = con.execute(
+        f"SELECT {stale_sql('last_report', '$now', '$stale_after')} FROM t",
+        {"now": INGEST, "stale_after": stale_after},
+    ).fetchall()
+    assert [r for (r,) in got] == [is_stale(t, INGEST, stale_after) for t in last]
+    con.close()
