@@ -107,8 +107,8 @@ NEARLY_FULL = Fraction(9, 10)  # occupancy from which a ward counts as nearly fu
 ROOM, NEARLY, FULL, OVER, NONE = "room", "nearly", "full", "over", "none"
 LEVELS = (ROOM, NEARLY, FULL, OVER, NONE)
 
-# The alert conditions, in the order the overview lists them.
-ALERT_KINDS = ("over_capacity", "stale_report", "not_accepting", "occupancy_high")
+# The contract's alert kinds (AlertKind, a test ties them), most urgent first as pages list them.
+ALERT_KINDS = ("over_capacity", "not_accepting", "stale_report", "occupancy_high")
 
 
 def occupancy_rate(usable: int, occupied: int) -> float | None:

@@ -10,12 +10,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from consumers.rules import (
+    ALERT_KINDS,
+    FULL,
+    LEVELS,
+    NEARLY,
+    NONE,
+    OVER,
+    ROOM,
+    alert_conditions,
+    is_stale,
+    level,
+    occupancy_rate,
+)
 from schemas.events import BED_TYPES
 
-# Levels of a (facility, bed type) line, from most room to none.
-ROOM, NEARLY, FULL, OVER, NONE = "room", "nearly", "full", "over", "none"
-LEVELS = (ROOM, NEARLY, FULL, OVER, NONE)
-NEARLY_FULL = 0.9  # occupancy from which a ward counts as nearly full
+__all__ = ["ALERT_KINDS", "FULL", "LEVELS", "NEARLY", "NONE", "OVER", "ROOM"]  # the pages' names
+
 ICONS = {ROOM: "○", NEARLY: "▲", FULL: "●", OVER: "✖", NONE: "—"}
 # Red = full/over, amber = nearly full, green = room; always beside an icon and a word.
 COLORS = {ROOM: "#2e7d32", NEARLY: "#e69500", FULL: "#c62828", OVER: "#8e0000", NONE: "#9e9e9e"}
@@ -27,27 +38,34 @@ STALE_ICON = "⚠"
 
 
 def levels(usable: pd.Series, occupied: pd.Series) -> pd.Series:
-    """The level of each line: no beds, over capacity, full, nearly full, or room."""
-    usable, occupied = usable.astype("float64"), occupied.astype("float64")
-    rate = occupied / usable.where(usable > 0)
-    chosen = np.select(
-        [usable <= 0, occupied > usable, occupied == usable, rate >= NEARLY_FULL],
-        [NONE, OVER, FULL, NEARLY],
-        default=ROOM,
-    )
-    return pd.Series(chosen, index=usable.index, dtype="object")
+    """The rules' level of each line (decided once per distinct pair: lines repeat them)."""
+    pairs = list(zip(usable.astype("int64"), occupied.astype("int64"), strict=True))
+    decided = {pair: level(int(pair[0]), int(pair[1])) for pair in set(pairs)}
+    return pd.Series([decided[pair] for pair in pairs], index=usable.index, dtype="object")
 
 
 def level_of(usable: int, occupied: int) -> str:
-    return str(levels(pd.Series([usable]), pd.Series([occupied])).iloc[0])
+    return level(usable, occupied)
+
+
+def occupancies(usable: pd.Series, occupied: pd.Series) -> pd.Series:
+    """The rules' occupancy rate of each row (NaN where nothing is usable)."""
+    rates = [occupancy_rate(int(u), int(o)) for u, o in zip(usable, occupied, strict=True)]
+    return pd.Series(rates, index=usable.index, dtype="float64")
+
+
+def stale_flags(last_report: pd.Series, now: datetime, stale_after: timedelta) -> pd.Series:
+    """The rules' stale verdict for each row's newest report (decided once per distinct time)."""
+    times = pd.to_datetime(last_report, utc=True)
+    decided = {t: is_stale(t.to_pydatetime(), now, stale_after) for t in times.dropna().unique()}
+    return times.map(lambda t: decided.get(t, False)).astype(bool)
 
 
 def enrich(board: pd.DataFrame, now: datetime, stale_after: timedelta) -> pd.DataFrame:
     """The board with each line's level and whether its facility's numbers are stale."""
     out = board.copy()
     out["level"] = levels(out["usable"], out["occupied"])
-    last = pd.to_datetime(out["last_report"])
-    out["stale"] = (pd.Timestamp(now.replace(tzinfo=None)) - last) > pd.Timedelta(stale_after)
+    out["stale"] = stale_flags(out["last_report"], now, stale_after)
     out["accepting"] = out["accepting"].astype("object").where(out["accepting"].notna(), None)
     out["ed_status"] = out["ed_status"].astype("object").where(out["ed_status"].notna(), None)
     return out
@@ -67,7 +85,7 @@ class Totals:
 
     @property
     def occupancy(self) -> float | None:
-        return self.occupied / self.usable if self.usable else None
+        return occupancy_rate(self.usable, self.occupied)
 
 
 def totals(board: pd.DataFrame) -> Totals:
@@ -81,7 +99,7 @@ def by_bed_type(board: pd.DataFrame) -> pd.DataFrame:
     """Usable, occupied, available, occupancy and level per bed type, in the contract's order."""
     grouped = board.groupby("bed_type")[["usable", "occupied", "available"]].sum()
     grouped = grouped.reindex(bed_type_order(grouped.index)).astype("int64")
-    grouped["occupancy"] = grouped["occupied"] / grouped["usable"].where(grouped["usable"] > 0)
+    grouped["occupancy"] = occupancies(grouped["usable"], grouped["occupied"])
     grouped["level"] = levels(grouped["usable"], grouped["occupied"])
     grouped["facilities"] = board.groupby("bed_type")["facility_id"].nunique()
     return grouped.reset_index()
@@ -96,7 +114,7 @@ def per_facility(board: pd.DataFrame) -> pd.DataFrame:
     ].copy()
     sums = board.groupby("facility_id", sort=False)[["usable", "occupied", "available"]].sum()
     facility = facility.join(sums)
-    facility["occupancy"] = facility["occupied"] / facility["usable"].where(facility["usable"] > 0)
+    facility["occupancy"] = occupancies(facility["usable"], facility["occupied"])
     return facility.reset_index()
 
 
@@ -125,25 +143,28 @@ class Alert:
     since: datetime | None = None
 
 
-def derived_alerts(board: pd.DataFrame, threshold: float) -> list[Alert]:
-    """Alerts read off the board when the alert processor has written none."""
+def derived_alerts(
+    board: pd.DataFrame, threshold: float, *, now: datetime, stale_after: timedelta
+) -> list[Alert]:
+    """Alerts read off the board when the alert processor has written none: the same rule."""
     found: list[Alert] = []
-    for row in board.itertuples(index=False):
-        if row.occupied > row.usable:
-            found.append(Alert("over_capacity", row.facility_id, row.name_ja, row.bed_type,
-                               int(row.usable), int(row.occupied), row.reported_at))  # fmt: skip
-        elif row.usable > 0 and row.occupied / row.usable >= threshold:
-            found.append(Alert("occupancy_high", row.facility_id, row.name_ja, row.bed_type,
-                               int(row.usable), int(row.occupied), row.reported_at))  # fmt: skip
-    if len(board):
-        for row in per_facility(board).itertuples(index=False):
-            if row.accepting == "closed":
-                found.append(Alert("not_accepting", row.facility_id, row.name_ja,
-                                   since=row.last_report))  # fmt: skip
-            if row.stale:
-                found.append(Alert("stale_report", row.facility_id, row.name_ja,
-                                   since=row.last_report))  # fmt: skip
-    order = {"over_capacity": 0, "not_accepting": 1, "stale_report": 2, "occupancy_high": 3}
+    for facility_id, lines in board.groupby("facility_id", sort=False):
+        first = lines.iloc[0]
+        name = first["name_ja"] if isinstance(first["name_ja"], str) else None
+        by_type = {row.bed_type: row for row in lines.itertuples(index=False)}
+        counts = [(code, int(row.usable), int(row.occupied)) for code, row in by_type.items()]
+        last = pd.Timestamp(first["last_report"]).to_pydatetime()
+        conditions = alert_conditions(
+            counts, first["accepting"], last, now, threshold=threshold, stale_after=stale_after
+        )
+        for kind, bed_type in conditions:
+            if bed_type is None:
+                found.append(Alert(kind, str(facility_id), name, since=last))
+                continue
+            row = by_type[bed_type]
+            found.append(Alert(kind, str(facility_id), name, bed_type, int(row.usable),
+                               int(row.occupied), row.reported_at))  # fmt: skip
+    order = {kind: i for i, kind in enumerate(ALERT_KINDS)}
     return sorted(found, key=lambda a: (order[a.kind], a.facility_id, a.bed_type or ""))
 
 
@@ -238,9 +259,6 @@ def feed_state(feed: bool, health: Any, started_at: datetime, now: datetime) -> 
     return FEED_LIVE if health.connected else FEED_DOWN
 
 
-ALERT_KINDS = ("over_capacity", "stale_report", "not_accepting", "occupancy_high")
-
-
 def display_name(name_ja: object, name_en: object, facility_id: str, lang: str) -> str:
     """The facility's name in the reader's language (Japanese when no English name is given)."""
     for name in (name_en, name_ja) if lang == "en" else (name_ja,):
@@ -290,7 +308,7 @@ def board_rows(board: pd.DataFrame, bed_types: Sequence[str]) -> pd.DataFrame:
             facility[f"avail:{code}"] = avail[code]
             facility[f"level:{code}"] = level[code]
     facility["total_available"] = rate["available"]
-    facility["occupancy"] = rate["occupied"] / rate["usable"].where(rate["usable"] > 0)
+    facility["occupancy"] = occupancies(rate["usable"], rate["occupied"])
     return facility.reset_index()
 
 

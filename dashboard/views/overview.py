@@ -110,7 +110,12 @@ def alerts(board: pd.DataFrame, now, threshold: float) -> None:  # noqa: ANN001
     if not raised.empty:
         rows = [_raised_row(row, names, now) for row in raised.itertuples(index=False)]
     else:
-        rows = [_derived_row(a, names, now) for a in model.derived_alerts(board, threshold)]
+        rows = [
+            _derived_row(a, names, now)
+            for a in model.derived_alerts(
+                board, threshold, now=now, stale_after=data.settings().stale_after
+            )
+        ]
         if rows:
             st.caption(t("overview.alerts_derived"))
     if not rows:

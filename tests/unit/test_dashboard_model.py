@@ -19,7 +19,7 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 def line(fid: str, bed: str, usable: int, occupied: int, *, accepting: str | None = "open",
          district: str = "北野", minutes_old: int = 10, lat: float = 35.64, lon: float = 139.35,
          registered: bool = True) -> dict:  # fmt: skip
-    reported = (NOW - timedelta(minutes=minutes_old)).replace(tzinfo=None)
+    reported = NOW - timedelta(minutes=minutes_old)  # aware UTC, as the queries return times
     return {"facility_id": fid, "name_ja": fid, "name_en": None, "kind": "hospital",
             "district": district, "lat": lat, "lon": lon, "registered": registered,
             "bed_type": bed, "usable": usable, "occupied": occupied,
@@ -73,9 +73,43 @@ def test_derived_alerts() -> None:
         line("C", "hcu", 20, 2, accepting="closed", minutes_old=8 * 60),
     )
 
-    kinds = [(a.kind, a.facility_id) for a in model.derived_alerts(city, threshold=0.95)]
+    found = model.derived_alerts(city, 0.95, now=NOW, stale_after=timedelta(hours=6))
+    kinds = [(a.kind, a.facility_id) for a in found]
     assert kinds == [("over_capacity", "A"), ("not_accepting", "C"), ("stale_report", "C"),
-                     ("occupancy_high", "B")]  # fmt: skip
+                     ("occupancy_high", "A"), ("occupancy_high", "B")]  # fmt: skip
+
+
+def test_derived_alerts_are_the_alert_processor_s_on_a_surge_line() -> None:
+    from consumers.alert_rules import wanted_alerts
+    from consumers.rules import Accepted, fold_capacity
+    from schemas.events import parse_event
+
+    lines = [("A", "adult_icu", 10, 11, "open", 10), ("A", "hcu", 4, 4, "open", 10),
+             ("B", "hcu", 20, 2, "closed", 8 * 60), ("C", "burn", 0, 2, None, 30)]  # fmt: skip
+    city = board(*(line(f, b, u, o, accepting=a, minutes_old=m) for f, b, u, o, a, m in lines))
+    records = []
+    for i, (fid, bed, usable, occupied, accepting, minutes) in enumerate(lines):
+        body = {"type": "capacity.reported", "version": 1,
+                "event_id": f"00000000-0000-4000-8000-{i:012d}",
+                "occurred_at": (NOW - timedelta(minutes=minutes)).isoformat(),
+                "actor": {"org": "hospital", "user": "u"}, "facility_id": fid,
+                "beds": [{"bed_type": bed, "usable": usable, "occupied": occupied}]}  # fmt: skip
+        if accepting:
+            body["accepting"] = accepting
+        records.append(Accepted(parse_event(body), NOW, 0, i))
+    state = fold_capacity(records)
+    six = timedelta(hours=6)
+    processor = {
+        (w.kind, w.facility_id, w.detail.get("bed_type"))
+        for fid in "ABC"
+        for w in wanted_alerts(state, fid, NOW, threshold=0.95, stale_after=six).values()
+    }
+    dashboard = {
+        (a.kind, a.facility_id, a.bed_type)
+        for a in model.derived_alerts(city, 0.95, now=NOW, stale_after=six)
+    }
+    assert ("occupancy_high", "A", "adult_icu") in processor
+    assert dashboard == processor
 
 
 @pytest.mark.parametrize(

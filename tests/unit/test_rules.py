@@ -281,3 +281,10 @@ def test_the_sql_stale_equals_the_pure_rule(ages: list[int], stale_s: int) -> No
     ).fetchall()
     assert [r for (r,) in got] == [is_stale(t, INGEST, stale_after) for t in last]
     con.close()
+
+
+def test_the_alert_kinds_are_the_contract_s() -> None:
+    from consumers.rules import ALERT_KINDS
+    from schemas.events import AlertKind
+
+    assert sorted(ALERT_KINDS) == sorted(AlertKind.__args__)  # type: ignore[attr-defined]
