@@ -18,7 +18,7 @@ from bedboard.settings import Settings
 from bench.env import settings_from_env
 from consumers.rollup import MAX_BATCH, POLL_MS, Rollup
 from consumers.rules import ms_to_utc
-from consumers.store import connect, utc_naive
+from consumers.schema import connect
 from schemas.events import CapacityReported
 from schemas.records import check
 
@@ -87,7 +87,7 @@ def _apply_one(con: Any, tp: TopicPartition, record: Any) -> None:
     event = check(record.value, ingested)
     if not isinstance(event, CapacityReported):
         raise SystemExit(f"the bench topic holds a record that is not a valid report: {event}")
-    at, ingest = utc_naive(event.occurred_at), utc_naive(ingested)
+    at, ingest = event.occurred_at, ingested
     where = (at, ingest, tp.partition, record.offset)
     con.execute("INSERT INTO seen_events VALUES (?, ?)", [str(event.event_id), "capacity"])
     con.execute(

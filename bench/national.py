@@ -12,7 +12,7 @@ from bench.core import Row, median, missing, now_utc, timed
 from bench.env import Context
 from bench.reports import BED_TYPES, JST
 from consumers import queries
-from consumers.store import connect, utc_naive
+from consumers.schema import connect
 
 log = logging.getLogger("bench")
 DISTRICTS = 335  # about Japan's number of secondary medical care areas (二次医療圏)
@@ -84,8 +84,8 @@ def build(path: Path, facilities: int, per_year: int, end: datetime) -> dict[str
         "facilities": facilities,
         "per": per_year,
         "step_s": int(YEAR.total_seconds() // per_year),
-        "end": utc_naive(end),
-        "start": utc_naive(end - YEAR),
+        "end": end,
+        "start": end - YEAR,
         "types": list(BED_TYPES),
         "districts": DISTRICTS,
     }

@@ -1,4 +1,7 @@
-"""Read queries over a replica shared by the dashboard, the exports and the CLI."""
+"""Read queries over a replica shared by the dashboard, the exports and the CLI.
+
+Every time in and out is aware: the replica keeps TIMESTAMPTZ in a UTC session.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from consumers.rules import available_sql, occupancy_sql, stale_sql
-from consumers.store import NEWEST, utc_naive
+from consumers.store import NEWEST
 
 # One row per (facility, bed type) current as of T and known by K: the design's "Time" rule.
 # Each line's newest occurred_at comes from a hash aggregate, and only the lines at that time are
@@ -61,8 +64,8 @@ def state(
 ) -> pa.Table:
     """The snapshot rows of the contract (times in UTC) for `as_of` as known at `known_at`."""
     params = {
-        "as_of": utc_naive(as_of),
-        "known_at": utc_naive(known_at),
+        "as_of": as_of,
+        "known_at": known_at,
         "stale_after": stale_after,
     }
     return cur.sql(_STATE, params=params).to_arrow_table()
@@ -73,7 +76,7 @@ def event_count(cur: duckdb.DuckDBPyConnection, as_of: datetime, known_at: datet
     # fetchall, not fetchone: an unfinished DuckDB 2 result would block the cursor's next query.
     ((count,),) = cur.execute(
         "SELECT count(*) FROM capacity_reports WHERE occurred_at <= ? AND ingested_at <= ?",
-        [utc_naive(as_of), utc_naive(known_at)],
+        [as_of, known_at],
     ).fetchall()
     return int(count)
 
@@ -125,7 +128,7 @@ def facilities(cur: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def last_ingest(cur: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The broker's ingest time (UTC, naive) of the newest event this replica has applied."""
+    """The broker's ingest time (aware UTC) of the newest event this replica has applied."""
     rows = cur.execute(
         "SELECT max(t) FROM (SELECT max(ingested_at) AS t FROM capacity_reports "
         "UNION ALL SELECT max(ingested_at) FROM facilities "
@@ -145,7 +148,7 @@ def facility_lines(cur: duckdb.DuckDBPyConnection, facility_id: str, since: date
         SELECT bed_type, usable, occupied, occurred_at, ingested_at FROM (
             SELECT * FROM before UNION ALL SELECT * FROM f WHERE occurred_at >= $since)
         ORDER BY bed_type, occurred_at, ingested_at""",
-        params={"facility_id": facility_id, "since": utc_naive(since)},
+        params={"facility_id": facility_id, "since": since},
     ).to_arrow_table()
 
 
@@ -176,7 +179,7 @@ def current_notices(cur: duckdb.DuckDBPyConnection, now: datetime) -> pa.Table:
         WHERE withdrawn_at IS NULL AND (expires_at IS NULL OR expires_at > $now)
         ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
                  posted_at DESC""",
-        params={"now": utc_naive(now)},
+        params={"now": now},
     ).to_arrow_table()
 
 
@@ -261,11 +264,11 @@ def trend(
     step_s = step.total_seconds()
     buckets = int((end - start).total_seconds() // step_s) + 1
     params = {
-        "start": utc_naive(start),
-        "end": utc_naive(start) + timedelta(seconds=step_s * (buckets - 1)),
+        "start": start,
+        "end": start + timedelta(seconds=step_s * (buckets - 1)),
         "step_s": step_s,
         "buckets": buckets,
-        "known_at": utc_naive(known_at or end),
+        "known_at": known_at or end,
         "bed_types": bed_types,
         "districts": districts,
     }
@@ -319,7 +322,7 @@ def placement_list(
     params = {
         "facility_ids": facility_ids,
         "open_only": open_only,
-        "since": utc_naive(since) if since else None,
+        "since": since,
         "limit": limit,
     }
     return cur.sql(_PLACEMENTS, params=params).to_arrow_table()

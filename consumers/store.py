@@ -1,13 +1,12 @@
-"""The DuckDB replica: its tables, and the one transaction that applies a batch."""
+"""Writing to the replica: the one transaction that applies a batch with its offsets."""
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from consumers.rules import Accepted
+from consumers.schema import ReplicaLocked, connect
 from schemas.events import (
     AlertCleared,
     AlertRaised,
@@ -28,63 +28,8 @@ from schemas.events import (
     PlacementResponded,
 )
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS offsets (
-    topic VARCHAR, partition INTEGER, next_offset BIGINT, PRIMARY KEY (topic, partition));
-CREATE TABLE IF NOT EXISTS ingest_counts (
-    topic VARCHAR PRIMARY KEY, read BIGINT, applied BIGINT, duplicates BIGINT, rejected BIGINT);
--- UUID keys: 16 bytes in the index instead of 36 characters (faster inserts and checkpoints).
-CREATE TABLE IF NOT EXISTS seen_events (event_id UUID PRIMARY KEY, topic VARCHAR);
--- event_id is unique through seen_events; a second index on it would slow every commit.
-CREATE TABLE IF NOT EXISTS capacity_reports (
-    event_id VARCHAR, facility_id VARCHAR, occurred_at TIMESTAMP,
-    ingested_at TIMESTAMP, src_partition INTEGER, src_offset BIGINT, accepting VARCHAR,
-    ed_status VARCHAR, note VARCHAR, actor_org VARCHAR, actor_user VARCHAR, bed_types INTEGER);
-CREATE TABLE IF NOT EXISTS capacity_lines (
-    event_id VARCHAR, facility_id VARCHAR, bed_type VARCHAR, usable INTEGER, occupied INTEGER,
-    occurred_at TIMESTAMP, ingested_at TIMESTAMP, src_partition INTEGER, src_offset BIGINT);
-CREATE TABLE IF NOT EXISTS current_beds (
-    facility_id VARCHAR, bed_type VARCHAR, usable INTEGER, occupied INTEGER,
-    occurred_at TIMESTAMP, ingested_at TIMESTAMP, src_partition INTEGER, src_offset BIGINT,
-    event_id VARCHAR, PRIMARY KEY (facility_id, bed_type));
-CREATE TABLE IF NOT EXISTS current_status (
-    facility_id VARCHAR, field VARCHAR, value VARCHAR, occurred_at TIMESTAMP,
-    ingested_at TIMESTAMP, src_partition INTEGER, src_offset BIGINT,
-    PRIMARY KEY (facility_id, field));
-CREATE TABLE IF NOT EXISTS facilities (
-    facility_id VARCHAR PRIMARY KEY, name_ja VARCHAR, name_en VARCHAR, kind VARCHAR,
-    district VARCHAR, lat DOUBLE, lon DOUBLE, licensed_beds VARCHAR, phone VARCHAR,
-    registered_at TIMESTAMP, ingested_at TIMESTAMP);
--- Every registration as received, so that a past snapshot names facilities as known then.
-CREATE TABLE IF NOT EXISTS facility_history AS SELECT * FROM facilities WITH NO DATA;
-CREATE TABLE IF NOT EXISTS placement_events (
-    event_id VARCHAR, placement_id VARCHAR, type VARCHAR, facility_id VARCHAR,
-    detail VARCHAR, actor_org VARCHAR, actor_user VARCHAR, occurred_at TIMESTAMP,
-    ingested_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS placements (
-    placement_id VARCHAR PRIMARY KEY, facility_id VARCHAR, bed_type VARCHAR, age_band VARCHAR,
-    severity VARCHAR, needs VARCHAR, note VARCHAR, status VARCHAR, reason VARCHAR,
-    requested_by VARCHAR, requested_at TIMESTAMP, responded_at TIMESTAMP, closed_at TIMESTAMP,
-    updated_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS notices (
-    notice_id VARCHAR PRIMARY KEY, severity VARCHAR, title VARCHAR, body VARCHAR,
-    expires_at TIMESTAMP, posted_at TIMESTAMP, posted_by VARCHAR, withdrawn_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS rejected (
-    topic VARCHAR, partition INTEGER, "offset" BIGINT, reason VARCHAR, detail VARCHAR,
-    raw BLOB, ingested_at TIMESTAMP, detail_ja VARCHAR, PRIMARY KEY (topic, partition, "offset"));
-CREATE TABLE IF NOT EXISTS alerts (
-    alert_id VARCHAR PRIMARY KEY, facility_id VARCHAR, kind VARCHAR, detail VARCHAR,
-    raised_at TIMESTAMP, cleared_at TIMESTAMP);
-"""
-
-
-class ReplicaLocked(RuntimeError):
-    """The replica file is held by another process."""
-
-
-def utc_naive(moment: datetime) -> datetime:
-    """Stored times are UTC without a zone attached."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
+# Opening a replica lives in consumers.schema; these names stay importable from here.
+__all__ = ["Batch", "ReplicaLocked", "Store", "connect", "opened"]
 
 
 @dataclass
@@ -98,43 +43,6 @@ class Batch:
 
     def __len__(self) -> int:
         return sum(self.read.values())
-
-
-def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a replica; a file held by another process gives a message naming that process."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as error:
-        holder = re.search(r"\(PID (\d+)\)", str(error))
-        who = f"process {holder.group(1)}" if holder else "another process"
-        raise ReplicaLocked(
-            f"the replica {path} is in use by {who}; stop it, or give this command its own "
-            f"file with --db or BEDBOARD_DB"
-        ) from error
-    con.execute("SET TimeZone = 'UTC'")
-    if not read_only:
-        con.execute(f"BEGIN TRANSACTION; {SCHEMA} COMMIT")  # all tables or none, even if killed
-        _migrate(con)
-    return con
-
-
-def _migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring a replica written by an earlier version up to this schema, in one transaction."""
-    ((kind,),) = con.execute(
-        "SELECT data_type FROM information_schema.columns WHERE table_catalog = "
-        "current_database() AND table_schema = 'main' AND table_name = 'seen_events' "
-        "AND column_name = 'event_id'"
-    ).fetchall()
-    if kind != "UUID":  # event ids were kept as text before
-        con.execute("""
-            BEGIN TRANSACTION;
-            CREATE TABLE seen_events_uuid (event_id UUID PRIMARY KEY, topic VARCHAR);
-            INSERT INTO seen_events_uuid SELECT event_id::UUID, topic FROM seen_events;
-            DROP TABLE seen_events;
-            ALTER TABLE seen_events_uuid RENAME TO seen_events;
-            COMMIT""")
 
 
 class Store:
@@ -249,8 +157,8 @@ class Store:
             e.location.lon if e.location else None,
             json.dumps(e.licensed_beds or {}),
             e.phone,
-            utc_naive(e.occurred_at),
-            utc_naive(record.ingested_at),
+            e.occurred_at,
+            record.ingested_at,
         ]
         self.con.execute(
             "INSERT OR REPLACE INTO facilities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
@@ -266,7 +174,7 @@ class Store:
         the newest response its answer, and a close is final: its outcome is the status.
         """
         e = record.event
-        at, ingested = utc_naive(e.occurred_at), utc_naive(record.ingested_at)
+        at, ingested = e.occurred_at, record.ingested_at
         placement_id = str(e.placement_id)  # type: ignore[attr-defined]
         facility = getattr(e, "facility_id", None)
         detail = e.model_dump(
@@ -356,8 +264,8 @@ class Store:
                     e.severity,
                     e.title,
                     e.body,
-                    utc_naive(e.expires_at) if e.expires_at else None,
-                    utc_naive(e.occurred_at),
+                    e.expires_at if e.expires_at else None,
+                    e.occurred_at,
                     f"{e.actor.org}:{e.actor.user}",
                 ],
             )
@@ -366,13 +274,13 @@ class Store:
                 """INSERT INTO notices (notice_id, withdrawn_at) VALUES (?, ?)
                 ON CONFLICT (notice_id) DO UPDATE SET withdrawn_at = excluded.withdrawn_at
                 WHERE notices.withdrawn_at IS NULL""",
-                [str(e.notice_id), utc_naive(e.occurred_at)],
+                [str(e.notice_id), e.occurred_at],
             )
 
     def _alert(self, record: Accepted) -> None:
         """The newest transition of an alert (by occurred_at) says whether it is open."""
         e: AlertRaised | AlertCleared = record.event  # type: ignore[assignment]
-        at = utc_naive(e.occurred_at)
+        at = e.occurred_at
         raised = isinstance(e, AlertRaised)
         self.con.execute(
             f"""INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?)
@@ -381,7 +289,7 @@ class Store:
                 detail = excluded.detail,
                 raised_at = {"excluded.raised_at" if raised else "alerts.raised_at"},
                 cleared_at = {"NULL" if raised else "excluded.cleared_at"}
-            WHERE ?::TIMESTAMP >= greatest(alerts.raised_at, alerts.cleared_at)""",
+            WHERE ?::TIMESTAMPTZ >= greatest(alerts.raised_at, alerts.cleared_at)""",
             [
                 e.alert_id,
                 e.facility_id,
@@ -493,7 +401,6 @@ PLACEMENT_COLUMNS = (
     "placement_id, facility_id, bed_type, age_band, severity, needs, note, status, reason, "
     "requested_by, requested_at, responded_at, closed_at, updated_at"
 )
-TIMESTAMP = pa.timestamp("us")
 AWARE = pa.timestamp("us", tz="UTC")
 REPORT_COLUMNS = (
     f"event_id::VARCHAR, facility_id, {WHERE}, accepting, ed_status, note, actor_org, "
@@ -503,7 +410,7 @@ LINE_COLUMNS = f"event_id::VARCHAR, facility_id, bed_type, usable, occupied, {WH
 REJECTED_SCHEMA = pa.schema(
     [("topic", pa.string()), ("partition", pa.int32()), ("offset", pa.int64())]
     + [("reason", pa.string()), ("detail", pa.string()), ("detail_ja", pa.string())]
-    + [("raw", pa.binary()), ("ingested_at", TIMESTAMP)]
+    + [("raw", pa.binary()), ("ingested_at", AWARE)]
 )
 REJECTED_COLUMNS = tuple(REJECTED_SCHEMA.names)
 
@@ -513,8 +420,8 @@ def _uuids(records: Iterable[Accepted]) -> pa.Array:
 
 
 def _times(moments: list[datetime]) -> pa.Array:
-    # Aware times to UTC in Arrow's C++; stored times are UTC without a zone attached.
-    return pa.array(moments, AWARE).cast(TIMESTAMP)
+    # Aware times to UTC in Arrow's C++ (any offset they carry), for TIMESTAMPTZ columns.
+    return pa.array(moments, AWARE)
 
 
 def _report_columns(records: list[Accepted]) -> pa.Table:

@@ -40,8 +40,8 @@ def _layout(fig: go.Figure, height: int) -> go.Figure:
 
 
 def _local(times: pd.Series, zone: ZoneInfo) -> pd.Series:
-    """Stored UTC times as wall-clock times in the configured zone (what the axis shows)."""
-    return pd.to_datetime(times).dt.tz_localize("UTC").dt.tz_convert(zone).dt.tz_localize(None)
+    """Aware times as wall-clock times in the configured zone (what the axis shows)."""
+    return pd.to_datetime(times, utc=True).dt.tz_convert(zone).dt.tz_localize(None)
 
 
 def history(

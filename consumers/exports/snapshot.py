@@ -87,8 +87,8 @@ def _row(raw: dict[str, Any], timezone: str) -> Row:
         row[name] = int(row[name])
     if row["occupancy_rate"] is not None:
         row["occupancy_rate"] = float(row["occupancy_rate"])
-    # Stored times are naive UTC; people read them in the configured zone.
-    row["reported_at"] = rfc3339(row["reported_at"].replace(tzinfo=UTC), timezone)
+    # Stored times are aware (UTC); people read them in the configured zone.
+    row["reported_at"] = rfc3339(row["reported_at"], timezone)
     row["stale"] = bool(row["stale"])
     return row
 

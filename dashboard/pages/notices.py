@@ -73,7 +73,7 @@ def state_of(notice: dict[str, Any], now: datetime) -> str:
     if notice["withdrawn_at"] is not None:
         return "withdrawn"
     expires = notice["expires_at"]
-    return "expired" if expires is not None and expires <= now.replace(tzinfo=None) else "active"
+    return "expired" if expires is not None and expires <= now else "active"
 
 
 def withdraw(notice_id: str) -> None:

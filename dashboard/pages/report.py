@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import streamlit as st
 
@@ -50,7 +50,7 @@ def sent(values: dict[str, object], at: datetime) -> None:
 def send_pending() -> None:
     event, values = st.session_state.pop(PENDING)
     st.session_state[RECEIPT] = staff.send([event])
-    sent(values, event.occurred_at.astimezone(UTC).replace(tzinfo=None))  # as the replica stores
+    sent(values, event.occurred_at)
     st.rerun()
 
 

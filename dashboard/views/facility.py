@@ -140,8 +140,7 @@ def history(facility_id: str, bed_types: list[str], now, span: timedelta) -> Non
     since = now - span
     lines = data.facility_lines(facility_id, since.replace(second=0, microsecond=0))
     words = {"usable": t("col.usable"), "occupied": t("col.occupied")}
-    start = pd.Timestamp(since.replace(tzinfo=None))
-    end = pd.Timestamp(now.replace(tzinfo=None))
+    start, end = pd.Timestamp(since), pd.Timestamp(now)
     figure = figures.history(lines, bed_types, bed_label, words, config.zone, start, end)
     st.plotly_chart(figure, config={"displaylogo": False}, key="facility_history")
 

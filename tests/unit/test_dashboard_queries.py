@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import duckdb
 import pytest
@@ -65,7 +65,7 @@ def totals_of_trend(con: duckdb.DuckDBPyConnection, by: str, known: datetime):  
     found: dict[datetime, dict[str, list[int]]] = {}
     for row in table:
         if row["lines"]:
-            at = row["at"].replace(tzinfo=UTC)
+            at = row["at"]
             found.setdefault(at, {})[row["group"]] = [
                 row["usable"],
                 row["occupied"],
@@ -152,8 +152,7 @@ def test_facility_reports_and_lines_give_who_sent_what_and_when() -> None:
     cur = con.cursor()
 
     log = queries.facility_reports(cur, "F1").to_pylist()
-    assert [r["occurred_at"] for r in log] == [second.replace(tzinfo=None),
-                                               first.replace(tzinfo=None)]  # fmt: skip
+    assert [r["occurred_at"] for r in log] == [second, first]  # aware, as they are everywhere
     assert log[0]["note"] == "**x**" and log[0]["accepting"] == "limited"
     assert log[0]["beds"] == [{"bed_type": "adult_icu", "usable": 10, "occupied": 9},
                               {"bed_type": "hcu", "usable": 4, "occupied": 1}]  # fmt: skip
@@ -162,7 +161,7 @@ def test_facility_reports_and_lines_give_who_sent_what_and_when() -> None:
     assert [(r["bed_type"], r["occupied"]) for r in history] == [
         ("adult_icu", 2), ("adult_icu", 9), ("hcu", 1)
     ]  # fmt: skip
-    assert queries.last_ingest(cur) == second.replace(tzinfo=None)
+    assert queries.last_ingest(cur) == second
 
 
 def test_current_notices_leave_out_withdrawn_and_expired_ones() -> None:
@@ -179,3 +178,23 @@ def test_current_notices_leave_out_withdrawn_and_expired_ones() -> None:
 
     assert queries.current_notices(con.cursor(), now).column("title").to_pylist() == ["keep"]
     assert queries.open_alerts(con.cursor()).num_rows == 0
+
+
+def test_every_time_a_query_returns_is_aware_utc() -> None:
+    jst = timezone(timedelta(hours=9))
+    con = replica([(report(T0.astimezone(jst), "A", hcu=(4, 1)), T0 + timedelta(seconds=3))])
+    cur = con.cursor()
+    tables = {
+        "board": queries.board(cur),
+        "state": queries.state(cur, T0 + STALE, T0 + STALE, STALE),
+        "trend": queries.trend(cur, T0, T0 + timedelta(hours=1), timedelta(minutes=30)),
+        "lines": queries.facility_lines(cur, "A", T0 - timedelta(hours=1)),
+    }
+    for name, table in tables.items():
+        times = [f for f in table.schema if str(f.type).startswith("timestamp")]
+        assert times, name
+        assert all(f.type.tz in ("UTC", "Etc/UTC") for f in times), (name, times)
+    (row,) = tables["board"].to_pylist()
+    assert row["reported_at"] == T0 and row["reported_at"].utcoffset() == timedelta(0)
+    assert row["last_ingest"] == T0 + timedelta(seconds=3)
+    con.close()

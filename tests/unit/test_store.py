@@ -258,8 +258,8 @@ def test_a_report_round_trips_with_every_field(store: Store) -> None:
     assert rows(store, "SELECT * EXCLUDE (event_id) FROM capacity_reports") == [
         (
             "HJ-0007",
-            datetime(2026, 11, 25, 23, 55, 0, 250000),
-            BASE.replace(tzinfo=None),
+            datetime(2026, 11, 25, 23, 55, 0, 250000, tzinfo=UTC),
+            BASE,
             0,
             0,
             "limited",
@@ -326,9 +326,9 @@ def test_a_placement_ends_in_the_same_state_whatever_the_arrival_order(order: tu
             '["oxygen"]',
             "admitted",
             "coord.sato",
-            datetime(2026, 11, 26, 0, 0),
-            datetime(2026, 11, 26, 0, 5),
-            datetime(2026, 11, 26, 0, 30),
+            datetime(2026, 11, 26, 0, 0, tzinfo=UTC),
+            datetime(2026, 11, 26, 0, 5, tzinfo=UTC),
+            datetime(2026, 11, 26, 0, 30, tzinfo=UTC),
         )
     ]
     assert rows(store, "SELECT count(*) FROM placement_events") == [(3,)]
@@ -392,16 +392,20 @@ def test_alerts_follow_their_newest_transition(store: Store) -> None:
     stale_raise = alert("alert.raised", "2026-11-26T09:30:00+09:00", occupancy_rate=0.96)
     write(store, "alerts", raised)
     assert rows(store, "SELECT kind, raised_at, cleared_at FROM alerts") == [
-        ("occupancy_high", datetime(2026, 11, 26, 0, 0), None)
+        ("occupancy_high", datetime(2026, 11, 26, 0, 0, tzinfo=UTC), None)
     ]
     write(store, "alerts", cleared, stale_raise, start=1)
     assert rows(store, "SELECT raised_at, cleared_at, detail FROM alerts") == [
-        (datetime(2026, 11, 26, 0, 0), datetime(2026, 11, 26, 1, 0), '{"occupancy_rate": 0.8}')
+        (
+            datetime(2026, 11, 26, 0, 0, tzinfo=UTC),
+            datetime(2026, 11, 26, 1, 0, tzinfo=UTC),
+            '{"occupancy_rate": 0.8}',
+        )
     ]
     again = alert("alert.raised", "2026-11-26T11:00:00+09:00", occupancy_rate=0.99)
     write(store, "alerts", again, start=3)
     assert rows(store, "SELECT raised_at, cleared_at FROM alerts") == [
-        (datetime(2026, 11, 26, 2, 0), None)
+        (datetime(2026, 11, 26, 2, 0, tzinfo=UTC), None)
     ]
 
 
@@ -472,6 +476,31 @@ def test_a_replica_with_event_ids_as_text_is_migrated_and_keeps_them(tmp_path: P
     store = Store(con)
     assert rows(store, "SELECT typeof(event_id), topic FROM seen_events") == [("UUID", "capacity")]
     assert write(store, "capacity", report) == {"capacity": 1}  # seen before the migration
+    con.close()
+
+
+def test_a_replica_with_naive_times_is_migrated_to_aware_utc(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))  # times as naive UTC, as versions before this one kept them
+    old.execute(
+        "CREATE TABLE current_beds (facility_id VARCHAR, bed_type VARCHAR, usable INTEGER, "
+        "occupied INTEGER, occurred_at TIMESTAMP, ingested_at TIMESTAMP, src_partition INTEGER, "
+        "src_offset BIGINT, event_id VARCHAR, PRIMARY KEY (facility_id, bed_type))"
+    )
+    old.execute(
+        "INSERT INTO current_beds VALUES "
+        "('HJ-0001', 'hcu', 4, 1, '2026-11-26 00:00', '2026-11-26 00:01', 0, 0, 'e')"
+    )
+    old.close()
+
+    con = connect(path)
+    assert con.execute("SELECT occurred_at, ingested_at FROM current_beds").fetchall() == [
+        (datetime(2026, 11, 26, 0, 0, tzinfo=UTC), datetime(2026, 11, 26, 0, 1, tzinfo=UTC))
+    ]
+    naive = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE data_type = 'TIMESTAMP'"
+    ).fetchall()
+    assert naive == [(0,)]
     con.close()
 
 

@@ -1,0 +1,107 @@
+"""The replica's tables, and opening a replica file: creating and migrating its schema."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+SCHEMA = """
+-- Times are TIMESTAMPTZ: they come out aware (UTC, the session zone) all the way to the page.
+CREATE TABLE IF NOT EXISTS offsets (
+    topic VARCHAR, partition INTEGER, next_offset BIGINT, PRIMARY KEY (topic, partition));
+CREATE TABLE IF NOT EXISTS ingest_counts (
+    topic VARCHAR PRIMARY KEY, read BIGINT, applied BIGINT, duplicates BIGINT, rejected BIGINT);
+-- UUID keys: 16 bytes in the index instead of 36 characters (faster inserts and checkpoints).
+CREATE TABLE IF NOT EXISTS seen_events (event_id UUID PRIMARY KEY, topic VARCHAR);
+-- event_id is unique through seen_events; a second index on it would slow every commit.
+CREATE TABLE IF NOT EXISTS capacity_reports (
+    event_id VARCHAR, facility_id VARCHAR, occurred_at TIMESTAMPTZ,
+    ingested_at TIMESTAMPTZ, src_partition INTEGER, src_offset BIGINT, accepting VARCHAR,
+    ed_status VARCHAR, note VARCHAR, actor_org VARCHAR, actor_user VARCHAR, bed_types INTEGER);
+CREATE TABLE IF NOT EXISTS capacity_lines (
+    event_id VARCHAR, facility_id VARCHAR, bed_type VARCHAR, usable INTEGER, occupied INTEGER,
+    occurred_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, src_partition INTEGER, src_offset BIGINT);
+CREATE TABLE IF NOT EXISTS current_beds (
+    facility_id VARCHAR, bed_type VARCHAR, usable INTEGER, occupied INTEGER,
+    occurred_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, src_partition INTEGER, src_offset BIGINT,
+    event_id VARCHAR, PRIMARY KEY (facility_id, bed_type));
+CREATE TABLE IF NOT EXISTS current_status (
+    facility_id VARCHAR, field VARCHAR, value VARCHAR, occurred_at TIMESTAMPTZ,
+    ingested_at TIMESTAMPTZ, src_partition INTEGER, src_offset BIGINT,
+    PRIMARY KEY (facility_id, field));
+CREATE TABLE IF NOT EXISTS facilities (
+    facility_id VARCHAR PRIMARY KEY, name_ja VARCHAR, name_en VARCHAR, kind VARCHAR,
+    district VARCHAR, lat DOUBLE, lon DOUBLE, licensed_beds VARCHAR, phone VARCHAR,
+    registered_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ);
+-- Every registration as received, so that a past snapshot names facilities as known then.
+CREATE TABLE IF NOT EXISTS facility_history AS SELECT * FROM facilities WITH NO DATA;
+CREATE TABLE IF NOT EXISTS placement_events (
+    event_id VARCHAR, placement_id VARCHAR, type VARCHAR, facility_id VARCHAR,
+    detail VARCHAR, actor_org VARCHAR, actor_user VARCHAR, occurred_at TIMESTAMPTZ,
+    ingested_at TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS placements (
+    placement_id VARCHAR PRIMARY KEY, facility_id VARCHAR, bed_type VARCHAR, age_band VARCHAR,
+    severity VARCHAR, needs VARCHAR, note VARCHAR, status VARCHAR, reason VARCHAR,
+    requested_by VARCHAR, requested_at TIMESTAMPTZ, responded_at TIMESTAMPTZ, closed_at TIMESTAMPTZ,
+    updated_at TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS notices (
+    notice_id VARCHAR PRIMARY KEY, severity VARCHAR, title VARCHAR, body VARCHAR,
+    expires_at TIMESTAMPTZ, posted_at TIMESTAMPTZ, posted_by VARCHAR, withdrawn_at TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS rejected (
+    topic VARCHAR, partition INTEGER, "offset" BIGINT, reason VARCHAR, detail VARCHAR,
+    raw BLOB, ingested_at TIMESTAMPTZ, detail_ja VARCHAR, PRIMARY KEY (topic, partition, "offset"));
+CREATE TABLE IF NOT EXISTS alerts (
+    alert_id VARCHAR PRIMARY KEY, facility_id VARCHAR, kind VARCHAR, detail VARCHAR,
+    raised_at TIMESTAMPTZ, cleared_at TIMESTAMPTZ);
+"""
+
+
+class ReplicaLocked(RuntimeError):
+    """The replica file is held by another process."""
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a replica; a file held by another process gives a message naming that process."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        holder = re.search(r"\(PID (\d+)\)", str(error))
+        who = f"process {holder.group(1)}" if holder else "another process"
+        raise ReplicaLocked(
+            f"the replica {path} is in use by {who}; stop it, or give this command its own "
+            f"file with --db or BEDBOARD_DB"
+        ) from error
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        con.execute(f"BEGIN TRANSACTION; {SCHEMA} COMMIT")  # all tables or none, even if killed
+        _migrate(con)
+    return con
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a replica written by an earlier version up to this schema, in one transaction."""
+    ((kind,),) = con.execute(
+        "SELECT data_type FROM information_schema.columns WHERE table_catalog = "
+        "current_database() AND table_schema = 'main' AND table_name = 'seen_events' "
+        "AND column_name = 'event_id'"
+    ).fetchall()
+    if kind != "UUID":  # event ids were kept as text before
+        con.execute("""
+            BEGIN TRANSACTION;
+            CREATE TABLE seen_events_uuid (event_id UUID PRIMARY KEY, topic VARCHAR);
+            INSERT INTO seen_events_uuid SELECT event_id::UUID, topic FROM seen_events;
+            DROP TABLE seen_events;
+            ALTER TABLE seen_events_uuid RENAME TO seen_events;
+            COMMIT""")
+    naive = con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = "
+        "current_database() AND table_schema = 'main' AND data_type = 'TIMESTAMP' "
+        "ORDER BY ALL"
+    ).fetchall()
+    if naive:  # times were kept as naive UTC before: the session zone (UTC) reads them right
+        alters = "".join(f'ALTER TABLE "{t}" ALTER "{c}" TYPE TIMESTAMPTZ;' for t, c in naive)
+        con.execute(f"BEGIN TRANSACTION; {alters} COMMIT")
