@@ -1,9 +1,11 @@
-"""A replica kept live by a roll-up thread: what the dashboard process owns, once."""
+"""A replica kept up with the topics: live (a roll-up thread) or caught up once, then stopped."""
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,11 +14,13 @@ import duckdb
 from kafka.errors import KafkaError
 
 from bedboard.settings import Settings
-from consumers.rollup import DlqSend, DlqUnavailable, Health, Rollup, TopicsMissing
-from consumers.store import Store, connect
+from consumers.rollup import DlqSend, DlqUnavailable, Health, Rollup, TopicsMissing, tune_gc
+from consumers.schema import connect
+from consumers.store import Store
 
 log = logging.getLogger(__name__)
 RETRY_S = (1, 2, 5, 10)
+BROKER_PATIENCE_S = 20.0  # how long the broker may stay silent before a catch-up gives up
 
 
 class LiveReplica:
@@ -67,3 +71,66 @@ class LiveReplica:
                 log.warning("roll-up interrupted, retrying: %s", self.health.error)
                 self._stop.wait(RETRY_S[min(failures, len(RETRY_S) - 1)])
                 failures += 1
+
+
+class BrokerUnreachable(RuntimeError):
+    """The broker did not answer while the replica was catching up."""
+
+
+def catch_up(
+    settings: Settings,
+    path: Path,
+    dlq_send: DlqSend,
+    dlq_flush: Callable[[], None],
+    *,
+    stop: threading.Event | None = None,
+    patience: float = BROKER_PATIENCE_S,
+) -> duckdb.DuckDBPyConnection:
+    """Bring a replica up to the end of the topics, then stop; returns its open connection.
+
+    Raises BrokerUnreachable when nothing listens or the broker stays silent for `patience`
+    seconds, and KeyboardInterrupt when `stop` is set (say, by SIGTERM) before the end.
+    """
+    listening(settings.bootstrap_servers)
+    con = connect(path)
+    stop = stop or threading.Event()
+    rollup = Rollup(settings, Store(con), dlq_send, dlq_flush)
+    tune_gc()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            rollup.run(stop, until_caught_up=True)
+        except BaseException as error:  # handed to the waiting thread, which raises it
+            failure.append(error)
+
+    # The consumer waits for an absent broker without end, so the wait is bounded here:
+    # the catch-up may take long, but not without the broker answering.
+    worker = threading.Thread(target=run, name="bedboard-catch-up", daemon=True)
+    worker.start()
+    silent_since = time.monotonic()
+    while worker.is_alive():
+        worker.join(timeout=0.2)
+        if rollup.health.connected:
+            silent_since = time.monotonic()
+        elif time.monotonic() - silent_since > patience:
+            stop.set()
+            raise BrokerUnreachable(rollup.health.error or f"no answer in {patience:.0f} s")
+        if stop.is_set() and worker.is_alive():
+            raise KeyboardInterrupt
+    if failure:
+        con.close()
+        raise failure[0]
+    return con
+
+
+def listening(bootstrap: str) -> None:
+    """Fail at once when nothing listens at any bootstrap address (the broker is not started)."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            socket.create_connection((host or "localhost", int(port)), timeout=3).close()
+            return
+        except (OSError, ValueError):
+            continue
+    raise BrokerUnreachable(f"nothing listens at {bootstrap}")

@@ -6,10 +6,8 @@ import argparse
 import os
 import re
 import signal
-import socket
 import sys
 import threading
-import time as clock
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -20,9 +18,11 @@ from kafka.errors import KafkaError
 
 from bedboard.cli import DONE, FAILED, USAGE, command, say, warn
 from bedboard.settings import Settings
+from consumers import replica
 from consumers.exports import FORMATS, report, snapshot
-from consumers.rollup import Rollup, TopicsMissing, tune_gc
-from consumers.store import ReplicaLocked, Store, connect
+from consumers.replica import BrokerUnreachable
+from consumers.rollup import TopicsMissing
+from consumers.store import ReplicaLocked
 from producers.publisher import Publisher, PublishError
 from schemas.problems import Problem
 
@@ -76,7 +76,6 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-BROKER_PATIENCE_S = 20.0  # how long the broker may stay silent before the command gives up
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 CUTOFF = re.compile(r"\d{1,2}:\d{2}")
 
@@ -158,59 +157,14 @@ def _next_whole_second() -> datetime:
     return moment
 
 
-class BrokerUnreachable(RuntimeError):
-    """The broker did not answer while the replica was catching up."""
-
-
 def catch_up(settings: Settings, path: Path) -> duckdb.DuckDBPyConnection:
     """Bring the command's own replica up to the end of the topics; returns the connection."""
-    patience = BROKER_PATIENCE_S
-    _listening(settings.bootstrap_servers)
-    con = connect(path)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     publisher = Publisher(settings)
-    rollup = Rollup(settings, Store(con), publisher.send_dlq, publisher.flush)
-    tune_gc()
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            rollup.run(stop, until_caught_up=True)
-        except BaseException as error:  # handed to the waiting thread, which raises it
-            failure.append(error)
-
-    # The consumer waits for an absent broker without end, so the wait is bounded here:
-    # the catch-up may take long, but not without the broker answering.
-    worker = threading.Thread(target=run, name="bedboard-snapshot-catch-up", daemon=True)
-    worker.start()
-    silent_since = clock.monotonic()
-    while worker.is_alive():
-        worker.join(timeout=0.2)
-        if rollup.health.connected:
-            silent_since = clock.monotonic()
-        elif clock.monotonic() - silent_since > patience:
-            stop.set()
-            raise BrokerUnreachable(rollup.health.error or f"no answer in {patience:.0f} s")
-        if stop.is_set() and worker.is_alive():
-            raise KeyboardInterrupt
+    con = replica.catch_up(settings, path, publisher.send_dlq, publisher.flush, stop=stop)
     publisher.close()
-    if failure:
-        con.close()
-        raise failure[0]
     return con
-
-
-def _listening(bootstrap: str) -> None:
-    """Fail at once when nothing listens at any bootstrap address (the broker is not started)."""
-    for server in bootstrap.split(","):
-        host, _, port = server.strip().rpartition(":")
-        try:
-            socket.create_connection((host or "localhost", int(port)), timeout=3).close()
-            return
-        except (OSError, ValueError):
-            continue
-    raise BrokerUnreachable(f"nothing listens at {bootstrap}")
 
 
 def caught_up_replica(
