@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pyarrow as pa
 
-from consumers.rules import available_sql, occupancy_sql, stale_sql
-from consumers.store import NEWEST
+from consumers.rules import NEWEST, available_sql, occupancy_sql, stale_sql
 
 # One row per (facility, bed type) current as of T and known by K: the design's "Time" rule.
 # Each line's newest occurred_at comes from a hash aggregate, and only the lines at that time are

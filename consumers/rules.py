@@ -13,6 +13,10 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Where a record stands among others: occurred_at, then ingest time, partition and offset.
 Order = tuple[datetime, datetime, int, int]
+# The same order in the replica: the columns that hold it, and newest first as SQL sorts it
+# (property tests hold the tables and queries equal to fold_capacity).
+ORDER_COLUMNS = ("occurred_at", "ingested_at", "src_partition", "src_offset")
+NEWEST = ", ".join(f"{column} DESC" for column in ORDER_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)

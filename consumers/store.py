@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,15 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from consumers.rules import Accepted
+from consumers.columns import (
+    REJECTED_COLUMNS,
+    REJECTED_SCHEMA,
+    line_columns,
+    report_columns,
+    times,
+    uuids,
+)
+from consumers.rules import NEWEST, ORDER_COLUMNS, Accepted
 from consumers.schema import ReplicaLocked, connect
 from schemas.events import (
     AlertCleared,
@@ -94,7 +101,7 @@ class Store:
             first.setdefault(record.event.event_id.int, record)
         if not first:
             return first
-        ids = pa.table({"event_id": _uuids(first.values())})
+        ids = pa.table({"event_id": uuids(first.values())})
         self.con.register("b_ids", ids)
         # A hash join with the batch's ids: a few ms a batch, even with millions of ids seen.
         known = self.con.execute(
@@ -103,7 +110,7 @@ class Store:
         if known:
             for (event_id,) in known:
                 del first[event_id.int]
-            ids = pa.table({"event_id": _uuids(first.values())})
+            ids = pa.table({"event_id": uuids(first.values())})
             self.con.register("b_ids", ids)
         if first:
             self.con.execute("INSERT INTO seen_events SELECT event_id, ? FROM b_ids", [topic])
@@ -128,9 +135,9 @@ class Store:
     def _capacity(self, records: list[Accepted]) -> None:
         """Reports and their lines go to DuckDB as Arrow columns, read off the validated models."""
         con = self.con
-        reports = _report_columns(records)
+        reports = report_columns(records)
         con.register("b_reports", reports)
-        con.register("b_lines", _line_columns(records, reports))
+        con.register("b_lines", line_columns(records, reports))
         con.execute(f"INSERT INTO capacity_reports SELECT {REPORT_COLUMNS} FROM b_reports")
         con.execute(f"INSERT INTO capacity_lines SELECT {LINE_COLUMNS} FROM b_lines")
         # MERGE takes each key once: a facility that reported twice in this batch is reduced to
@@ -306,7 +313,7 @@ class Store:
             return
         # Through Arrow: a flood of bad records must not slow the roll-up to a crawl.
         columns = {name: [r.get(name) for r in rows] for name in REJECTED_COLUMNS}
-        columns["ingested_at"] = _times([r["ingested_at"] for r in rows])
+        columns["ingested_at"] = times([r["ingested_at"] for r in rows])
         self.con.register("b_rejected", pa.table(columns, schema=REJECTED_SCHEMA))
         names = ", ".join(f'"{n}"' for n in REJECTED_COLUMNS)
         self.con.execute(f"INSERT OR IGNORE INTO rejected ({names}) SELECT * FROM b_rejected")
@@ -360,12 +367,10 @@ class Store:
         self._created.add(row)
 
 
-WHERE_COLUMNS = ("occurred_at", "ingested_at", "src_partition", "src_offset")
-WHERE = ", ".join(WHERE_COLUMNS)
-NEWEST = "occurred_at DESC, ingested_at DESC, src_partition DESC, src_offset DESC"
-NEWER = (
-    "({new}.occurred_at, {new}.ingested_at, {new}.src_partition, {new}.src_offset)"
-    " > ({old}.occurred_at, {old}.ingested_at, {old}.src_partition, {old}.src_offset)"
+WHERE = ", ".join(ORDER_COLUMNS)
+NEWER = " > ".join(
+    "(" + ", ".join(f"{{{side}}}.{column}" for column in ORDER_COLUMNS) + ")"
+    for side in ("new", "old")
 )
 NEWEST_PER = f"QUALIFY row_number() OVER (PARTITION BY {{key}} ORDER BY {NEWEST}) = 1"
 # Current state keeps the newer line (by the design's order), whatever order lines arrive in.
@@ -401,80 +406,11 @@ PLACEMENT_COLUMNS = (
     "placement_id, facility_id, bed_type, age_band, severity, needs, note, status, reason, "
     "requested_by, requested_at, responded_at, closed_at, updated_at"
 )
-AWARE = pa.timestamp("us", tz="UTC")
 REPORT_COLUMNS = (
     f"event_id::VARCHAR, facility_id, {WHERE}, accepting, ed_status, note, actor_org, "
     "actor_user, bed_types"
 )
 LINE_COLUMNS = f"event_id::VARCHAR, facility_id, bed_type, usable, occupied, {WHERE}"
-REJECTED_SCHEMA = pa.schema(
-    [("topic", pa.string()), ("partition", pa.int32()), ("offset", pa.int64())]
-    + [("reason", pa.string()), ("detail", pa.string()), ("detail_ja", pa.string())]
-    + [("raw", pa.binary()), ("ingested_at", AWARE)]
-)
-REJECTED_COLUMNS = tuple(REJECTED_SCHEMA.names)
-
-
-def _uuids(records: Iterable[Accepted]) -> pa.Array:
-    return pa.array([r.event.event_id.bytes for r in records], pa.uuid())
-
-
-def _times(moments: list[datetime]) -> pa.Array:
-    # Aware times to UTC in Arrow's C++ (any offset they carry), for TIMESTAMPTZ columns.
-    return pa.array(moments, AWARE)
-
-
-def _report_columns(records: list[Accepted]) -> pa.Table:
-    """One row per report; the loop reads each model once (about 1 µs a report)."""
-    ids, occurred, ingested, partitions, offsets = [], [], [], [], []
-    facility, accepting, ed_status, note, org, user, beds = [], [], [], [], [], [], []
-    for r in records:
-        e: CapacityReported = r.event  # type: ignore[assignment]
-        ids.append(e.event_id.bytes)
-        occurred.append(e.occurred_at)
-        ingested.append(r.ingested_at)
-        partitions.append(r.partition)
-        offsets.append(r.offset)
-        facility.append(e.facility_id)
-        accepting.append(e.accepting)
-        ed_status.append(e.ed_status)
-        note.append(e.note)
-        org.append(e.actor.org)
-        user.append(e.actor.user)
-        beds.append(len(e.beds))
-    return pa.table(
-        {
-            "event_id": pa.array(ids, pa.uuid()),
-            "facility_id": pa.array(facility, pa.string()),
-            "occurred_at": _times(occurred),
-            "ingested_at": _times(ingested),
-            "src_partition": pa.array(partitions, pa.int32()),
-            "src_offset": pa.array(offsets, pa.int64()),
-            "accepting": pa.array(accepting, pa.string()),
-            "ed_status": pa.array(ed_status, pa.string()),
-            "note": pa.array(note, pa.string()),
-            "actor_org": pa.array(org, pa.string()),
-            "actor_user": pa.array(user, pa.string()),
-            "bed_types": pa.array(beds, pa.int32()),
-        }
-    )
-
-
-def _line_columns(records: list[Accepted], reports: pa.Table) -> pa.Table:
-    """One row per bed line; its report's columns are repeated by Arrow's take, not in Python."""
-    report, bed_type, usable, occupied = [], [], [], []
-    for i, r in enumerate(records):
-        for line in r.event.beds:  # type: ignore[attr-defined]
-            report.append(i)
-            bed_type.append(line.bed_type)
-            usable.append(line.usable)
-            occupied.append(line.occupied)
-    lines = reports.select(["event_id", "facility_id", *WHERE_COLUMNS]).take(pa.array(report))
-    return (
-        lines.append_column("bed_type", pa.array(bed_type, pa.string()))
-        .append_column("usable", pa.array(usable, pa.int32()))
-        .append_column("occupied", pa.array(occupied, pa.int32()))
-    )
 
 
 @contextmanager
