@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -37,11 +37,18 @@ ED_ICONS = {"normal": "✓", "advisory": "△", "closed": "✕", None: "—"}
 STALE_ICON = "⚠"
 
 
+def _per_distinct(keys: np.ndarray, decide: Any, index: pd.Index) -> pd.Series:
+    """decide(key) for each row, called once per distinct key (lines repeat them, and the
+    rules are plain Python: 64,000 calls would cost the page a second)."""
+    distinct, where = np.unique(keys, return_inverse=True)
+    decided = np.array([decide(key) for key in distinct.tolist()], dtype="object")
+    return pd.Series(decided[where.reshape(-1)] if len(keys) else [], index=index, dtype="object")
+
+
 def levels(usable: pd.Series, occupied: pd.Series) -> pd.Series:
-    """The rules' level of each line (decided once per distinct pair: lines repeat them)."""
-    pairs = list(zip(usable.astype("int64"), occupied.astype("int64"), strict=True))
-    decided = {pair: level(int(pair[0]), int(pair[1])) for pair in set(pairs)}
-    return pd.Series([decided[pair] for pair in pairs], index=usable.index, dtype="object")
+    """The rules' level of each line."""
+    pairs = usable.to_numpy("int64") * 10_001 + occupied.to_numpy("int64")  # counts <= 5000
+    return _per_distinct(pairs, lambda pair: level(*divmod(pair, 10_001)), usable.index)
 
 
 def level_of(usable: int, occupied: int) -> str:
@@ -55,10 +62,18 @@ def occupancies(usable: pd.Series, occupied: pd.Series) -> pd.Series:
 
 
 def stale_flags(last_report: pd.Series, now: datetime, stale_after: timedelta) -> pd.Series:
-    """The rules' stale verdict for each row's newest report (decided once per distinct time)."""
+    """The rules' stale verdict for each row's newest report."""
     times = pd.to_datetime(last_report, utc=True)
-    decided = {t: is_stale(t.to_pydatetime(), now, stale_after) for t in times.dropna().unique()}
-    return times.map(lambda t: decided.get(t, False)).astype(bool)
+    ns = times.to_numpy("datetime64[ns]").astype("int64")  # NaT is the smallest int64
+
+    def decide(at: int) -> bool:
+        moment = None if at == NAT else pd.Timestamp(at, tz=UTC).to_pydatetime()
+        return is_stale(moment, now, stale_after)
+
+    return _per_distinct(ns, decide, last_report.index).astype(bool)
+
+
+NAT = np.iinfo("int64").min
 
 
 def enrich(board: pd.DataFrame, now: datetime, stale_after: timedelta) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from consumers.exports import FORMATS, charts, labels, report, snapshot
+from consumers.rules import occupancy_rate
 from dashboard import auth, data
 from dashboard.i18n import lang
 from schemas.problems import Problem
@@ -142,7 +143,7 @@ def summary_metrics(taken: snapshot.Snapshot) -> None:
     usable = sum(row["usable"] for row in taken.rows)
     occupied = sum(row["occupied"] for row in taken.rows)
     stale = {row["facility_id"] for row in taken.rows if row["stale"]}
-    rate = occupied / usable if usable else None
+    rate = occupancy_rate(usable, occupied)
     cells = st.columns(5)
     cells[0].metric(_t("facilities"), len({row["facility_id"] for row in taken.rows}))
     cells[1].metric(_t("usable"), f"{usable:,}")

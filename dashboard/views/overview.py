@@ -8,6 +8,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
+from consumers.rules import occupancy_rate
 from dashboard import auth, data, model
 from dashboard.i18n import ago, bed_label, facilities, lang, local_time, number, percent, t
 from dashboard.widgets import REFRESH_S, escape_markdown, level_text
@@ -137,7 +138,7 @@ def facility_names(board: pd.DataFrame) -> dict[str, str]:
 def _derived_row(alert: model.Alert, names: dict[str, str], now) -> dict[str, str]:  # noqa: ANN001
     if alert.kind in ("over_capacity", "occupancy_high"):
         key = "alert.over_detail" if alert.kind == "over_capacity" else "alert.occupancy_detail"
-        rate = percent(alert.occupied / alert.usable) if alert.usable else "—"
+        rate = percent(occupancy_rate(alert.usable or 0, alert.occupied or 0))
         detail = t(key, bed=bed_label(alert.bed_type or ""), occupied=number(alert.occupied),
                    usable=number(alert.usable), rate=rate)  # fmt: skip
     else:
