@@ -124,7 +124,7 @@ def measure(ctx: Context) -> list[Row]:
             "per report: check (parse + validate)",
             costs["check_us"],
             "µs",
-            note="consumers.rules.check, one thread, the events kept as in a batch, with the "
+            note="schemas.records.check, one thread, the events kept as in a batch, with the "
             "roll-up's GC settings (consumers.rollup.tune_gc)",
         ),
         Row(
