@@ -12,20 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from bedboard.users import Identity
 from schemas.events import (
     Actor,
     CapacityReported,
+    Event,
     NoticePosted,
     NoticeWithdrawn,
     PlacementClosed,
     PlacementRequested,
     PlacementResponded,
+    to_json,
 )
 from schemas.problems import Problem, problems_of
-from schemas.records import too_far_ahead
+from schemas.records import Rejection, check, too_far_ahead
 
 # Who may send what: the pages' role checks and the builders below share this one table.
 MAY = {
@@ -134,13 +136,18 @@ def _plain_text(field: str, text: str | None, problems: list[Problem]) -> str | 
     return text or None
 
 
-def _build(model: type[BaseModel], data: dict[str, Any], problems: list[Problem]) -> Any:
+def _build(model: type[Event], data: dict[str, Any], problems: list[Problem]) -> Any:
     try:
         event = model.model_validate(data)
     except ValidationError as error:
         raise Refused(problems + problems_of(error, tagged=False)) from error
     if problems:
         raise Refused(problems)
+    # The consumers' own check on the bytes they will receive: a placement note has no length
+    # limit in the contract, and a record over the size limit would go to the DLQ, not the page.
+    outcome = check(to_json(event), None)
+    if isinstance(outcome, Rejection):
+        raise Refused(list(outcome.problems))
     return event
 
 

@@ -130,6 +130,14 @@ def test_placements_request_answer_close() -> None:
     assert closed.outcome == "expired"
 
 
+def test_a_request_too_large_for_a_record_is_refused_before_it_is_sent() -> None:
+    note = "酸素投与中。" * 4000  # 72,000 bytes of UTF-8: valid by the schema, too large a record
+    with pytest.raises(Refused) as refused:
+        forms.placement_request(COORDINATOR, "HJ-0001", "hcu", age_band="0-9", severity="mild",
+                                note=note, now=NOW)  # fmt: skip
+    assert rules(refused) == [("", "too_large")]
+
+
 def test_placement_rules() -> None:
     with pytest.raises(Refused) as refused:
         forms.placement_response(STAFF, PLACEMENT, "HJ-0001", "declined", reason="  ", now=NOW)
