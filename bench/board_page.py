@@ -35,8 +35,9 @@ def render(runs: int) -> dict[str, Any]:
     from streamlit.testing.v1 import AppTest
 
     from bedboard.settings import Settings
-    from bedboard.users import Identity, UsersFile, users_path
     from dashboard import auth
+    from dashboard.accounts import UsersFile, users_path
+    from producers.identity import Identity
 
     idle_mb = rss_mb()
     UsersFile(users_path(Settings())).add(USER, "coordinator", None)

@@ -37,7 +37,7 @@ def _apptest(ctx: Context, env: dict[str, str], out: Path) -> dict[str, Any]:
 def _served(env: dict[str, str], data_dir: Path, facilities: str) -> dict[str, float]:
     """The real server with the board open in Chromium: time to show it, and the peak RSS."""
     from bedboard.settings import Settings
-    from bedboard.users import UsersFile, users_path
+    from dashboard.accounts import UsersFile, users_path
 
     UsersFile(users_path(Settings(data_dir=data_dir))).add(USER, "coordinator", browser.PASSWORD)
     with browser.dashboard_server(env, data_dir / "dashboard.log") as (url, pid):

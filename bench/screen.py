@@ -84,7 +84,7 @@ class ReplicaClock:
 def measure(ctx: Context) -> list[Row]:
     if why := browser.available():
         return [Row("to the screen", "send → on screen", None, "s", "≤ 5", note=why)]
-    from bedboard.users import UsersFile, users_path
+    from dashboard.accounts import UsersFile, users_path
     from dashboard.widgets import REFRESH_S
     from producers.simulator import demo_registry
 

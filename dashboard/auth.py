@@ -9,18 +9,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from bedboard.users import (
-    ROLES,
-    USERNAME,
-    Identity,
-    LoginThrottle,
-    UserError,
-    UsersFile,
-    users_path,
-)
 from dashboard import data, widgets
+from dashboard.accounts import USERNAME, UserError, UsersFile, users_path
 from dashboard.i18n_staff import t
-from producers.forms import MAY
+from dashboard.throttle import LoginThrottle
+from producers.identity import MAY, ROLES, Identity
 
 log = logging.getLogger("bedboard.auth")
 PAGES = Path(__file__).resolve().parent / "pages"

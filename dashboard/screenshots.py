@@ -190,7 +190,7 @@ def own_demo(workdir: Path) -> Iterator[tuple[str, str, str]]:
     from bedboard.admin import create_topics
     from bedboard.commands.serve import dashboard_argv
     from bedboard.settings import Settings
-    from bedboard.users import UsersFile, new_password, users_path
+    from dashboard.accounts import UsersFile, new_password, users_path
     from producers.publisher import Publisher
 
     port = broker.free_port_pair()

@@ -44,8 +44,8 @@ READY = {
 
 def placement_events(now: datetime) -> list:  # noqa: ANN201
     """Requests from the health centre, some answered: what a busy morning looks like."""
-    from bedboard.users import Identity
     from producers import forms
+    from producers.identity import Identity
 
     coordinator = Identity("coordinator", "coordinator")
     staff = {f"HJ-000{n}": Identity(f"staff.hj000{n}", "hospital_staff", (f"HJ-000{n}",))
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     from bedboard.admin import create_topics
     from bedboard.commands.serve import dashboard_argv
     from bedboard.settings import Settings
-    from bedboard.users import UsersFile, new_password, users_path
+    from dashboard.accounts import UsersFile, new_password, users_path
     from producers.publisher import Publisher
 
     with tempfile.TemporaryDirectory(prefix="bedboard-shots-") as name:

@@ -19,6 +19,7 @@ from dashboard.i18n_staff import TEXT, t
 from dashboard.model import display_name
 from dashboard.widgets import escape_markdown
 from producers import forms
+from producers.identity import MAY
 from producers.publisher import Publisher, Receipt
 from schemas.events import BED_TYPES, AgeBand, Event, Need
 from schemas.problems import Problem
@@ -132,7 +133,7 @@ def request_placement(
 
     @st.dialog(t("request.title"), width="medium")
     def dialog() -> None:
-        identity = auth.require(*forms.MAY["request"])
+        identity = auth.require(*MAY["request"])
         st.markdown(
             f"**{_literal(t('request.to', facility=facility_name, bed=bed_label(bed_type)))}**"
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,23 +10,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from producers import csvfile
 from schemas.events import BED_TYPES, Actor, FacilityRegistered
 from schemas.problems import Problem, problems_of
 
 REQUIRED = ("facility_id", "name_ja", "kind", "district")
 OPTIONAL = ("name_en", "lat", "lon", "phone", *(f"licensed_{code}" for code in BED_TYPES))
 
-# Rules of the CSV itself, beside the event rules of schemas.problems.
-CSV_MESSAGES: dict[str, tuple[str, str]] = {
-    "missing_columns": ("必須の列がありません: {columns}", "missing required column(s): {columns}"),
-    "unknown_columns": (
-        "契約にない列です: {columns}（使える列: facility_id, name_ja, kind, district, name_en, "
-        "lat, lon, phone, licensed_<病床種別コード>）",
-        "unknown column(s): {columns} (allowed: facility_id, name_ja, kind, district, name_en, "
-        "lat, lon, phone, licensed_<bed type code>)",
-    ),
-    "not_utf8": ("UTF-8 で保存してください", "must be saved as UTF-8"),
-    "empty_file": ("見出し行がありません", "has no header row"),
+# Rules of a registry beside those of any CSV (producers.csvfile) and of the events.
+MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate_facility_id": (
         "同じ facility_id が {first} 行目にもあります",
         "the same facility_id is also on row {first}",
@@ -36,10 +26,6 @@ CSV_MESSAGES: dict[str, tuple[str, str]] = {
     "location_incomplete": (
         "lat と lon は両方入れるか、両方空にしてください",
         "give both lat and lon, or neither",
-    ),
-    "too_many_cells": (
-        "見出しより列が多くなっています（{found}列、見出しは{expected}列）",
-        "has {found} cells but the header only {expected}",
     ),
 }
 
@@ -69,32 +55,16 @@ def read_registry_csv(
 ) -> tuple[list[FacilityRegistered], list[RowProblem]]:
     """The events of a registry CSV (a Path, or its text/bytes) and every problem found in it."""
     data = source.read_bytes() if isinstance(source, Path) else source
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError:
-            return [], [RowProblem(1, (Problem("", "not_utf8"),))]
-    reader = csv.reader(io.StringIO(data.removeprefix("\ufeff"), newline=""))
-    header = [name.strip() for name in next(reader, [])]
-    if not any(header):
-        return [], [RowProblem(1, (Problem("", "empty_file"),))]
-    header_problem = _check_header(header)
-    if header_problem:
-        return [], [header_problem]
-
+    table = csvfile.read_csv(data, required=REQUIRED, optional=OPTIONAL)
+    by_row: dict[int, list[Problem]] = {}
+    for found in table.problems:  # the file's own problems are reported on the header row
+        by_row.setdefault(max(found.row, 1), []).append(
+            Problem(found.column, found.rule, found.context)
+        )
+    rejected = [RowProblem(row, tuple(problems)) for row, problems in by_row.items()]
     events: list[FacilityRegistered] = []
-    rejected: list[RowProblem] = []
     first_row_of: dict[str, int] = {}
-    for row_number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        # Trailing empty cells are often left out by hand; extra cells are a real mistake.
-        cells += [""] * (len(header) - len(cells))
-        if len(cells) > len(header):
-            context = (("found", len(cells)), ("expected", len(header)))
-            rejected.append(RowProblem(row_number, (Problem("", "too_many_cells", context),)))
-            continue
-        row = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+    for row_number, row in table.rows:
         event, problems = _event_of(row, actor, now)
         facility_id = row["facility_id"]
         if facility_id in first_row_of:
@@ -106,18 +76,8 @@ def read_registry_csv(
             rejected.append(RowProblem(row_number, tuple(problems)))
         elif event is not None:
             events.append(event)
+    rejected.sort(key=lambda problem: problem.row)
     return events, rejected
-
-
-def _check_header(header: list[str]) -> RowProblem | None:
-    missing = [name for name in REQUIRED if name not in header]
-    unknown = [name for name in header if name not in REQUIRED and name not in OPTIONAL]
-    problems = []
-    if missing:
-        problems.append(Problem("", "missing_columns", (("columns", ", ".join(missing)),)))
-    if unknown:
-        problems.append(Problem("", "unknown_columns", (("columns", ", ".join(unknown)),)))
-    return RowProblem(1, tuple(problems)) if problems else None
 
 
 def _event_of(
@@ -181,8 +141,5 @@ def _as_column(problem: Problem) -> Problem:
 
 
 def _message(problem: Problem, lang: str) -> str:
-    if problem.rule not in CSV_MESSAGES:
-        return problem.message(lang)
-    ja, en = CSV_MESSAGES[problem.rule]
-    text = (ja if lang == "ja" else en).format(**dict(problem.context))
+    text = csvfile.message(problem.rule, problem.context, lang, MESSAGES)
     return f"{problem.field}: {text}" if problem.field else text

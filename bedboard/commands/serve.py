@@ -14,7 +14,7 @@ from bedboard import admin, broker
 from bedboard.cli import DONE, FAILED, command, say, warn
 from bedboard.commands.infra import start_local_broker
 from bedboard.settings import Settings
-from bedboard.users import DEMO_STAFF_FACILITIES, demo_accounts
+from dashboard.accounts import DEMO_STAFF_FACILITIES, demo_accounts
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 DEMO_REGISTRY = Path(__file__).resolve().parents[2] / "producers" / "data" / "demo_city.csv"

@@ -8,7 +8,7 @@ import sys
 
 from bedboard.cli import DONE, FAILED, USAGE, command, say, warn
 from bedboard.settings import Settings
-from bedboard.users import UserError, UsersFile, users_path
+from dashboard.accounts import UserError, UsersFile, users_path
 
 
 def read_password(username: str) -> str | None:

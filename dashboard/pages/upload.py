@@ -11,7 +11,7 @@ from consumers import queries
 from dashboard import auth, data, staff
 from dashboard.i18n import bed_label, lang
 from dashboard.i18n_staff import t
-from producers import forms
+from producers import upload
 from schemas.events import BED_TYPES
 
 SENT = "upload_sent"  # hash of the file last sent, so that a rerun never sends it twice
@@ -34,7 +34,7 @@ with staff.cursor() as cur:
 template, codes = st.columns([1, 3], vertical_alignment="top")
 template.download_button(
     t("upload.template"),
-    forms.csv_template(lines),
+    upload.csv_template(lines),
     file_name="bedboard_capacity.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -51,7 +51,7 @@ uploaded = st.file_uploader(t("upload.file"), type=["csv"], key="upload_file", m
 if uploaded is not None:
     raw = uploaded.getvalue()
     digest = hashlib.sha256(raw).hexdigest()
-    events, problems = forms.read_capacity_csv(raw, identity, now=data.now())
+    events, problems = upload.read_capacity_csv(raw, identity, now=data.now())
     if problems:
         st.error(t("upload.refused", n=len(problems)), icon=":material/block:")
         # A table of plain cells: what people wrote is never read as Markdown or HTML.

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from dashboard_city import COORDINATOR, city_events, write_replica
 
-from bedboard.users import UsersFile
+from dashboard.accounts import UsersFile
 from dashboard.data import NO_FEED_ENV
 
 

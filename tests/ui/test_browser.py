@@ -19,7 +19,7 @@ from bedboard import broker as local_broker
 from bedboard.admin import create_topics
 from bedboard.commands.serve import dashboard_argv
 from bedboard.settings import Settings
-from bedboard.users import UsersFile, users_path
+from dashboard.accounts import UsersFile, users_path
 from dashboard.screenshots import (
     CHROMIUM,
     CHROMIUM_FLAGS,

@@ -12,10 +12,10 @@ import pytest
 from dashboard_city import APP, COORDINATOR, NOTE, write_replica
 from streamlit.testing.v1 import AppTest
 
-from bedboard.users import Identity
 from consumers import queries
 from consumers.store import connect
 from dashboard import auth, staff
+from producers.identity import Identity
 from schemas.events import parse_event
 
 STALE_AFTER = timedelta(hours=6)

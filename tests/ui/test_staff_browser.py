@@ -23,8 +23,9 @@ from bedboard import broker as local_broker  # free ports only: the broker is th
 from bedboard.admin import create_topics
 from bedboard.commands.serve import DEMO_REGISTRY, dashboard_argv
 from bedboard.settings import Settings
-from bedboard.users import Identity, UsersFile, new_password, users_path
+from dashboard.accounts import UsersFile, new_password, users_path
 from producers import forms
+from producers.identity import Identity
 from producers.publisher import Publisher
 from producers.registry import read_registry_csv
 from schemas.events import Actor

@@ -15,12 +15,13 @@ from dashboard_city import NOTE, city_events
 from streamlit.testing.v1 import AppTest
 
 from bedboard.settings import Settings
-from bedboard.users import Identity, UsersFile
 from consumers.rules import Accepted
 from consumers.store import Batch, Store, connect
 from dashboard import auth, data
+from dashboard.accounts import UsersFile
 from dashboard.data import NO_FEED_ENV
 from producers import forms
+from producers.identity import Identity
 from producers.outbox import Outbox
 from schemas.events import Event, parse_event
 from schemas.topics import TOPIC_OF_TYPE

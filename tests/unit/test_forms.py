@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bedboard.users import Identity
-from producers import forms
+from producers import forms, upload
 from producers.forms import BedInput, Refused
+from producers.identity import Identity
 from schemas.events import CapacityReported, parse_event, to_json
 
 NOW = datetime(2026, 11, 26, 8, 55, tzinfo=UTC)
@@ -191,11 +191,11 @@ HEADER = "facility_id,bed_type,usable,occupied,accepting,ed_status,note,occurred
 
 def read(text: str | bytes, who: Identity = STAFF):  # noqa: ANN201
     data = text.encode() if isinstance(text, str) else text
-    return forms.read_capacity_csv(data, who, now=NOW)
+    return upload.read_capacity_csv(data, who, now=NOW)
 
 
 def test_the_template_reads_back_as_the_reports_it_was_filled_with() -> None:
-    template = forms.csv_template(
+    template = upload.csv_template(
         [("HJ-0001", "adult_icu", 12, 9), ("HJ-0001", "hcu", 8, 5)], accepting="open"
     )
     assert template.startswith("\ufeff".encode())  # Excel in Japan needs the BOM
@@ -275,7 +275,21 @@ def test_time_and_encoding_of_a_csv() -> None:
     assert [p.rule for p in read(b"\xff\xfe\x00garbage\x81")[1]] == ["bad_encoding"]
     assert [p.rule for p in read(b"")[1]] == ["empty_file"]
     assert [p.rule for p in read(HEADER)[1]] == ["no_rows"]
-    assert [p.rule for p in read(b"x" * (forms.MAX_CSV_BYTES + 1))[1]] == ["file_too_large"]
+    assert [p.rule for p in read(b"x" * (upload.MAX_CSV_BYTES + 1))[1]] == ["file_too_large"]
+
+
+def test_a_cell_over_the_csv_field_limit_is_a_row_problem_not_a_crash() -> None:
+    quoted = '"' + "満床\n" * 50_000 + '"'  # 150,000 characters in one quoted cell, over lines
+    text = HEADER + "HJ-0001,hcu,8,5,,,,\n" + f"HJ-0001,burn,1,1,,,{quoted},\n"
+
+    events, problems = read(text)
+
+    assert events == []
+    assert [(p.row, p.column, p.rule) for p in problems] == [(3, "note", "cell_too_large")]
+    assert problems[0].message("ja") == "3行目, note: セルが大きすぎます（131072文字まで）"
+    assert problems[0].message("en") == (
+        "row 3, note: the cell is too large (at most 131072 characters)"
+    )
 
 
 def test_coordinators_cannot_upload_reports() -> None:

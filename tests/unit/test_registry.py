@@ -111,11 +111,34 @@ def test_blank_rows_are_skipped_and_short_rows_padded() -> None:
     assert [(p.row, rules(p)) for p in problems] == [(5, [("", "too_many_cells")])]
 
 
-def test_bytes_that_are_not_utf8_are_one_clear_problem() -> None:
-    _, problems = read_registry_csv("facility_id,name_ja\n病院".encode("cp932"), ACTOR, NOW)
+def test_bytes_neither_utf8_nor_shift_jis_are_one_clear_problem() -> None:
+    _, problems = read_registry_csv(b"facility_id,name_ja\n\xff\xfe\x00\x81", ACTOR, NOW)
 
-    assert rules(problems[0]) == [("", "not_utf8")]
-    assert problems[0].message("en") == "row 1: must be saved as UTF-8"
+    assert rules(problems[0]) == [("", "bad_encoding")]
+    assert problems[0].message("en") == (
+        "row 1: cannot be decoded: save it as UTF-8 (or Shift_JIS)"
+    )
+
+
+def test_a_registry_saved_by_japanese_excel_reads_as_shift_jis() -> None:
+    text = HEADER + "HJ-0100,八王子みなみ病院,,hospital,北野,,,,12\n"
+
+    events, problems = read_registry_csv(text.encode("cp932"), ACTOR, NOW)
+
+    assert problems == []
+    assert [(e.facility_id, e.name.ja, e.district) for e in events] == [
+        ("HJ-0100", "八王子みなみ病院", "北野")
+    ]
+
+
+def test_a_cell_too_large_for_csv_is_a_row_problem_naming_the_column() -> None:
+    text = HEADER + "HJ-0100,病院,,hospital,北野,,,,\n" + "HJ-0101,病院,,hospital," + "北" * 140_000
+
+    events, problems = read_registry_csv(text, ACTOR, NOW)
+
+    assert [(p.row, rules(p)) for p in problems] == [(3, [("district", "cell_too_large")])]
+    assert problems[0].message("en").startswith("row 3: district: the cell is too large")
+    assert problems[0].message("ja").startswith("3行目: district: セルが大きすぎます")
 
 
 def test_the_demo_city_is_eight_invented_hachioji_hospitals() -> None:

@@ -13,14 +13,9 @@ import pytest
 
 from bedboard import cli
 from bedboard.settings import Settings
-from bedboard.users import (
-    Identity,
-    LoginThrottle,
-    UserError,
-    UsersFile,
-    demo_accounts,
-    users_path,
-)
+from dashboard.accounts import UserError, UsersFile, demo_accounts, users_path
+from dashboard.throttle import LoginThrottle
+from producers.identity import Identity
 
 PASSWORD = "correct horse battery staple"
 

@@ -1,37 +1,28 @@
-"""Local accounts: a users file with argon2id hashes, roles, and the login throttle."""
+"""The dashboard's local accounts: a users file with argon2id hashes, and the demo accounts."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import re
 import secrets
 import tempfile
-import threading
-import time
 import tomllib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bedboard.settings import Settings
+from producers.identity import ROLES, Identity, Role
 
-Role = Literal["hospital_staff", "coordinator", "official", "admin"]
-ROLES: tuple[Role, ...] = ("hospital_staff", "coordinator", "official", "admin")
-# The contract's actor.org for each role: who speaks in the events a person sends.
-ORG_OF_ROLE: dict[str, str] = {
-    "hospital_staff": "hospital",
-    "coordinator": "health_centre",
-    "official": "city_hall",
-    "admin": "system",
-}
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")  # actor.user is 1-64 characters
 FACILITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 MIN_PASSWORD, MAX_PASSWORD = 12, 1024  # the upper bound keeps hashing cheap for junk input
@@ -40,8 +31,14 @@ DEMO_STAFF_FACILITIES = ("HJ-0001", "HJ-0002")
 
 # argon2-cffi's defaults are RFC 9106's low-memory argon2id profile.
 _hasher = PasswordHasher()
-# Verified against when the user is unknown, so that a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of nothing, made on first use rather than at import."""
+    # Verified against when the user is unknown: a wrong name costs as long as a wrong password.
+    return _hasher.hash(secrets.token_hex(16))
+
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "bad_username": (
@@ -92,25 +89,6 @@ class UserError(ValueError):
     def message(self, lang: str = "ja") -> str:
         ja, en = MESSAGES[self.rule]
         return f"{self.field}: {(ja if lang == 'ja' else en).format(**self.context)}"
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who is signed in: what every event's actor and every permission check come from."""
-
-    username: str
-    role: Role
-    facilities: tuple[str, ...] = ()
-
-    @property
-    def org(self) -> str:
-        return ORG_OF_ROLE[self.role]
-
-    def may_report_for(self, facility_id: str) -> bool:
-        """Staff speak only for their own facilities; an admin may act for any."""
-        if self.role == "admin":
-            return True
-        return self.role == "hospital_staff" and facility_id in self.facilities
 
 
 @dataclass(frozen=True)
@@ -226,7 +204,7 @@ class UsersFile:
         user = self.load().get(username)
         stored = user.password_hash if user else None
         try:
-            _hasher.verify(stored or _DUMMY_HASH, password[:MAX_PASSWORD])
+            _hasher.verify(stored or _dummy_hash(), password[:MAX_PASSWORD])
         except (VerificationError, InvalidHashError):
             return None
         if user is None or stored is None:
@@ -315,61 +293,3 @@ def demo_accounts(settings: Settings) -> list[tuple[str, str, str]]:
         store.add(username, role, password, facilities, replace_existing=True)
         created.append((username, role, password))
     return created
-
-
-@dataclass
-class _Failures:
-    count: int = 0
-    first: float = 0.0
-    not_before: float = 0.0
-
-
-@dataclass
-class LoginThrottle:
-    """Slows failed logins per key (username, client address): growing delays, then a lockout."""
-
-    free_failures: int = 3
-    base_delay: float = 1.0
-    max_delay: float = 60.0
-    lockout_after: int = 10
-    window: float = 15 * 60.0  # failures older than this are forgotten; also the lockout length
-    clock: Callable[[], float] = time.monotonic
-    _state: dict[str, _Failures] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def wait(self, keys: list[str]) -> float:
-        """Seconds until any of these keys may try again (0: now)."""
-        now = self.clock()
-        with self._lock:
-            return max([0.0, *(self._fresh(k, now).not_before - now for k in keys)])
-
-    def failed(self, keys: list[str]) -> None:
-        now = self.clock()
-        with self._lock:
-            if len(self._state) > 10_000:  # a spray of random names must not grow this forever
-                self._state = {k: v for k, v in self._state.items() if now - v.first < self.window}
-            for key in keys:
-                entry = self._fresh(key, now)
-                if entry.count == 0:
-                    entry.first = now
-                entry.count += 1
-                if entry.count >= self.lockout_after:
-                    delay = self.window
-                elif entry.count >= self.free_failures:
-                    delay = min(
-                        self.base_delay * 2 ** (entry.count - self.free_failures), self.max_delay
-                    )
-                else:
-                    delay = 0.0
-                entry.not_before = now + delay
-                self._state[key] = entry
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._state.pop(key, None)
-
-    def _fresh(self, key: str, now: float) -> _Failures:
-        entry = self._state.get(key)
-        if entry is None or (now - entry.first >= self.window and now >= entry.not_before):
-            return _Failures()
-        return entry
