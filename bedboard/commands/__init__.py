@@ -1,3 +1,1 @@
-"""The handlers of the `bedboard` subcommands, registered on import."""
-
-from bedboard.commands import alerts, consume, export, infra, produce, serve, users  # noqa: F401
+"""The handlers of the `bedboard` subcommands and their options; bedboard.cli lists them."""

@@ -5,41 +5,20 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
-from typing import Any
 
 from kafka.errors import KafkaError
 
-from bedboard.cli import DONE, FAILED, USAGE, command, say, warn
+from bedboard.console import DONE, FAILED, USAGE, say, text, warn
 from bedboard.settings import Settings
 from consumers.alerts import AlertProcessor
 from producers.publisher import Publisher
 
-# What this command tells people: (Japanese, English).
-TEXT: dict[str, tuple[str, str]] = {
-    "start": (
-        "アラート処理を開始します（グループ {group}、占床率 {threshold:.0%} 以上、"
-        "{stale:g}時間報告がなければ未更新）。Ctrl-C で停止します。",
-        "deriving alerts (group {group}; occupancy at or over {threshold:.0%}; stale after "
-        "{stale:g} h without a report); Ctrl-C stops it.",
-    ),
-    "done": ("アラートの変化 {count}件を送信しました", "published {count} alert change(s)"),
-    "threshold": (
-        "--threshold は 0 より大きく 1 以下にしてください（例: 0.95）",
-        "--threshold must be above 0 and at most 1 (e.g. 0.95)",
-    ),
-    "broker": (
-        "Kafka ブローカーに接続できません（{error}）。`bedboard broker start` で起動していますか？",
-        "cannot reach the Kafka broker ({error}); is it running (`bedboard broker start`)?",
-    ),
-}
+
+def alerts_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--until-caught-up", action="store_true")
+    p.add_argument("--threshold", type=float, help="occupancy rate that raises (e.g. 0.95)")
 
 
-def text(settings: Settings, key: str, **values: Any) -> str:
-    ja, en = TEXT[key]
-    return (ja if settings.lang == "ja" else en).format(**values)
-
-
-@command("alerts")
 def alerts(args: argparse.Namespace, settings: Settings) -> int:
     if args.threshold is not None:
         if not 0 < args.threshold <= 1:

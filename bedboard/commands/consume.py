@@ -6,55 +6,16 @@ import argparse
 import signal
 import threading
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 from kafka.errors import KafkaError
 
-from bedboard.cli import DONE, FAILED, command, say, warn
+from bedboard.console import DONE, FAILED, say, text, warn
 from bedboard.settings import Settings
 from consumers.rollup import DlqUnavailable, Rollup, TopicsMissing, tune_gc
 from consumers.store import ReplicaLocked, Store, connect
 from producers.publisher import Publisher
-
-# What these commands tell people: (Japanese, English).
-TEXT: dict[str, tuple[str, str]] = {
-    "rolled_up": (
-        "{read}件を読み、レプリカ {path} に反映しました",
-        "rolled up {read} records into {path}",
-    ),
-    "broker": (
-        "Kafka ブローカーに接続できません（{error}）。`bedboard broker start` で起動していますか？",
-        "cannot reach the Kafka broker ({error}); is it running (`bedboard broker start`)?",
-    ),
-    "dlq": (
-        "却下したレコードを DLQ に書けないため、そのバッチは反映していません。"
-        "再実行すると続きから処理します: {error}",
-        "rejected records could not be written to the DLQ, so their batch was not applied; "
-        "run it again to carry on: {error}",
-    ),
-    "no_replica": (
-        "レプリカ {path} がありません。先に `bedboard rollup` を実行してください",
-        "there is no replica at {path}; run `bedboard rollup` first",
-    ),
-    "header": ("レプリカ {path}", "replica {path}"),
-    "columns": (
-        "トピック 読込 反映 重複 却下 整合",
-        "topic read applied duplicates rejected reconciles",
-    ),
-    "yes": ("OK", "yes"),
-    "no": ("不一致", "NO"),
-    "reason": ("  {topic} の却下: {reason} × {count}", "  rejected on {topic}: {count} × {reason}"),
-    "rejected_rows": (
-        "却下テーブル: {rows}行（DLQ と同じ元レコードの位置で記録）",
-        "rejected table: {rows} rows (keyed like the DLQ by the source record's position)",
-    ),
-    "empty": ("まだ何も読んでいません", "nothing read yet"),
-}
-
-
-def text(settings: Settings, key: str, **values: Any) -> str:
-    ja, en = TEXT[key]
-    return (ja if settings.lang == "ja" else en).format(**values)
 
 
 def _row(cells: list[Any], widths: tuple[int, ...]) -> str:
@@ -68,7 +29,11 @@ def _row(cells: list[Any], widths: tuple[int, ...]) -> str:
     return "".join(out[:-1]) + "  " + out[-1]
 
 
-@command("rollup")
+def rollup_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path)
+    p.add_argument("--until-caught-up", action="store_true")
+
+
 def rollup(args: argparse.Namespace, settings: Settings) -> int:
     path = args.db or settings.replica_path("rollup")
     stop = threading.Event()
@@ -98,7 +63,10 @@ def rollup(args: argparse.Namespace, settings: Settings) -> int:
     return DONE
 
 
-@command("status")
+def status_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path)
+
+
 def status(args: argparse.Namespace, settings: Settings) -> int:
     """The ingest counts of a replica: every record read is applied, a duplicate or rejected."""
     path = args.db or settings.replica_path("rollup")

@@ -11,12 +11,11 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
 import duckdb
 from kafka.errors import KafkaError
 
-from bedboard.cli import DONE, FAILED, USAGE, command, say, warn
+from bedboard.console import DONE, FAILED, USAGE, say, text, warn
 from bedboard.settings import Settings
 from consumers import replica
 from consumers.exports import FORMATS, report, snapshot
@@ -26,67 +25,12 @@ from consumers.store import ReplicaLocked
 from producers.publisher import Publisher, PublishError
 from schemas.problems import Problem
 
-# What these commands tell people: (Japanese, English).
-TEXT: dict[str, tuple[str, str]] = {
-    "bad_date": (
-        "{option}: 日付は YYYY-MM-DD 形式にしてください（例: 2026-11-26）",
-        "{option}: must be a date as YYYY-MM-DD (e.g. 2026-11-26)",
-    ),
-    "bad_cutoff": (
-        "--cutoff: 時刻は HH:MM 形式にしてください（例: 09:00）",
-        "--cutoff: must be a time as HH:MM (e.g. 09:00)",
-    ),
-    "cutoff_without_date": (
-        "--cutoff: --date と一緒に指定してください",
-        "--cutoff: give it together with --date",
-    ),
-    "future_known_at": (
-        "--known-at: 未来の時刻は指定できません（同じスナップショットを再現できなくなるため）",
-        "--known-at: must not be in the future (the snapshot could not be reproduced)",
-    ),
-    "range_order": (
-        "--to: --from より前の日付です",
-        "--to: is before --from",
-    ),
-    "range_too_long": (
-        "--to: 期間は{most}日以内にしてください（指定は{days}日）",
-        "--to: the range must be at most {most} days (it is {days})",
-    ),
-    "no_folder": (
-        "-o: 出力先のフォルダ {folder} がありません",
-        "-o: the folder {folder} does not exist",
-    ),
-    "cannot_write": ("-o: {path} に書き込めません（{error}）", "-o: cannot write {path} ({error})"),
-    "catching_up": ("レプリカ {path} を最新にしています…", "catching up the replica {path}…"),
-    "broker_down": (
-        "ブローカーに接続できないため、最新の報告を取り込めませんでした（{error}）。"
-        "ブローカーが動いているか確認してください。",
-        "could not catch up with the broker ({error}); check that it is running.",
-    ),
-    "written": (
-        "{path} に書き出しました（{rows}行、報告{events}件）\n"
-        "  基準時刻 as_of   {as_of}\n  確定時刻 known_at {known_at}\n  sha256 {sha256}",
-        "wrote {path} ({rows} rows, {events} reports)\n"
-        "  as_of    {as_of}\n  known_at {known_at}\n  sha256 {sha256}",
-    ),
-    "report_written": (
-        "{path} に書き出しました（{first} 〜 {last}、毎日 {cutoff} 時点、{rows}行）",
-        "wrote {path} ({first} to {last} at {cutoff} each day, {rows} rows)",
-    ),
-}
-
-
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 CUTOFF = re.compile(r"\d{1,2}:\d{2}")
 
 
 class BadOption(ValueError):
     """An option's value breaks its rule; the message names the option, in the user's language."""
-
-
-def text(settings: Settings, key: str, **values: Any) -> str:
-    ja, en = TEXT[key]
-    return (ja if settings.lang == "ja" else en).format(**values)
 
 
 def parse_day(value: str, option: str, settings: Settings) -> date:
@@ -202,7 +146,17 @@ def write_output(target: str, data: bytes) -> str:
     return str(path)
 
 
-@command("snapshot")
+def snapshot_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path)
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", help="YYYY-MM-DD: that day at the cutoff")
+    when.add_argument("--as-of", dest="as_of", help="RFC 3339 time with an offset")
+    p.add_argument("--cutoff", help="HH:MM (default BEDBOARD_SNAPSHOT_CUTOFF, 09:00)")
+    p.add_argument("--known-at", dest="known_at", help="RFC 3339: reports received by then")
+    p.add_argument("--format", required=True, choices=list(FORMATS))
+    p.add_argument("-o", "--output", required=True, help="file to write (- for stdout)")
+
+
 def snapshot_command(args: argparse.Namespace, settings: Settings) -> int:
     # With -o -, the file goes to stdout, so what people read goes to stderr.
     tell = warn if args.output == "-" else say
@@ -235,7 +189,16 @@ def snapshot_command(args: argparse.Namespace, settings: Settings) -> int:
     return DONE
 
 
-@command("report")
+def report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path)
+    p.add_argument("--from", dest="from_day", required=True, help="YYYY-MM-DD")
+    p.add_argument("--to", dest="to_day", required=True, help="YYYY-MM-DD")
+    p.add_argument("--cutoff", help="HH:MM (default BEDBOARD_SNAPSHOT_CUTOFF, 09:00)")
+    p.add_argument("--known-at", dest="known_at", help="RFC 3339: reports received by then")
+    p.add_argument("--format", required=True, choices=list(report.REPORT_FORMATS))
+    p.add_argument("-o", "--output", required=True, help="file to write (- for stdout)")
+
+
 def report_command(args: argparse.Namespace, settings: Settings) -> int:
     tell = warn if args.output == "-" else say
     try:

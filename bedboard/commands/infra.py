@@ -8,7 +8,7 @@ from pathlib import Path
 from kafka.errors import KafkaError
 
 from bedboard import admin, broker
-from bedboard.cli import DONE, FAILED, command, say, warn
+from bedboard.console import DONE, FAILED, say, warn
 from bedboard.settings import Settings
 
 
@@ -21,7 +21,12 @@ def start_local_broker(settings: Settings, port: int, data_dir: Path | None = No
     )
 
 
-@command("broker")
+def broker_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["start", "stop", "status", "fetch"])
+    p.add_argument("--port", type=int, default=9092)
+    p.add_argument("--dir", type=Path, default=None, help="data dir (default .bedboard/kafka)")
+
+
 def broker_command(args: argparse.Namespace, settings: Settings) -> int:
     data_dir = args.dir or settings.data_dir / "kafka"
     try:
@@ -44,7 +49,6 @@ def broker_command(args: argparse.Namespace, settings: Settings) -> int:
     return DONE
 
 
-@command("topics")
 def topics(args: argparse.Namespace, settings: Settings) -> int:
     try:
         created = admin.create_topics(settings)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bedboard.cli import DONE, REJECTED, USAGE, command, say, warn
+from bedboard.console import DONE, REJECTED, USAGE, say, text, warn
 from bedboard.settings import Settings
 from producers.jsonl import read_jsonl
 from producers.publisher import Publisher, Receipt
@@ -24,52 +24,12 @@ from schemas.events import Actor, Event
 
 CHUNK = 1000  # events per publish call, so that a large file is not one huge batch
 
-# What these commands tell people: (Japanese, English).
-TEXT: dict[str, tuple[str, str]] = {
-    "no_file": ("ファイルが見つかりません: {path}", "no such file: {path}"),
-    "registry_rejected": (
-        "{path}: 問題が{count}件あるため、1件も登録していません。"
-        "すべて直してから再実行してください。",
-        "{path}: nothing was registered because of {count} problem(s); fix them all and run it "
-        "again.",
-    ),
-    "registered": ("{count}施設を登録しました", "registered {count} facilities"),
-    "queued": (
-        "ブローカーが受け付けなかったため、{count}件をこの端末の送信待ち（{path}）に保存しました。"
-        "次に送信するときに、先に送られます（ブローカーは動いていますか？"
-        "トピックは `bedboard topics` で作成済みですか？）",
-        "the broker did not acknowledge {count} event(s); they are kept in the local outbox "
-        "({path}) and go out first with the next submission (is the broker running? were the "
-        "topics created with `bedboard topics`?)",
-    ),
-    "drained": (
-        "送信待ちだった{count}件を先に送信しました",
-        "sent {count} earlier queued record(s) first",
-    ),
-    "publish_summary": (
-        "送信 {sent}件、保留 {queued}件、却下 {rejected}件",
-        "published {sent}, queued {queued}, rejected {rejected}",
-    ),
-    "bad_number": ("{name} は正の数にしてください", "{name} must be positive"),
-    "simulate_start": (
-        "{facilities}施設のシミュレーションを開始します（毎秒{rate}件、波の周期{wave}分）。"
-        "Ctrl-C で停止します。",
-        "simulating {facilities} facilities ({rate} reports a second, a wave every {wave} "
-        "minutes); Ctrl-C stops it.",
-    ),
-    "simulate_summary": (
-        "シミュレーション終了: 送信 {sent}件、保留 {queued}件",
-        "simulation stopped: sent {sent}, queued {queued}",
-    ),
-}
+
+def facilities_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["import"])
+    p.add_argument("file", type=Path)
 
 
-def text(settings: Settings, key: str, **values: Any) -> str:
-    ja, en = TEXT[key]
-    return (ja if settings.lang == "ja" else en).format(**values)
-
-
-@command("facilities")
 def facilities(args: argparse.Namespace, settings: Settings) -> int:
     """Validate the whole registry CSV; publish it only when every row is valid."""
     path: Path = args.file
@@ -89,7 +49,10 @@ def facilities(args: argparse.Namespace, settings: Settings) -> int:
     return DONE
 
 
-@command("publish")
+def publish_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file")
+
+
 def publish(args: argparse.Namespace, settings: Settings) -> int:
     """Publish the valid lines of a JSON-lines file; name every invalid line and why."""
     with _lines(args.file) as lines:
@@ -106,7 +69,22 @@ def publish(args: argparse.Namespace, settings: Settings) -> int:
     return REJECTED if problems else DONE
 
 
-@command("simulate")
+def simulate_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--facilities", type=int, default=8)
+    p.add_argument("--rate", type=float, default=2.0, help="reports per second")
+    p.add_argument("--duration", type=float, default=None, help="seconds (default: forever)")
+    p.add_argument(
+        "--wave-minutes", type=float, default=10.0, help="minutes for the epidemic wave to play out"
+    )
+    p.add_argument(
+        "--left-to-people",
+        action="append",
+        default=[],
+        metavar="FACILITY",
+        help="report once for this facility, then leave it to its staff (repeatable)",
+    )
+
+
 def simulate(args: argparse.Namespace, settings: Settings) -> int:
     """The demo city's hospitals (and invented ones beyond eight) reporting along a real wave."""
     for name in ("facilities", "rate", "wave_minutes"):

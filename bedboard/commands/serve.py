@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 
 from bedboard import admin, broker
-from bedboard.cli import DONE, FAILED, command, say, warn
 from bedboard.commands.infra import start_local_broker
+from bedboard.console import DONE, FAILED, say, warn
 from bedboard.settings import Settings
 from dashboard.accounts import DEMO_STAFF_FACILITIES, demo_accounts
 
@@ -33,7 +33,10 @@ def dashboard_argv(port: int) -> list[str]:
     ]  # fmt: skip
 
 
-@command("dashboard")
+def port_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=8501)
+
+
 def dashboard(args: argparse.Namespace, settings: Settings) -> int:
     return subprocess.call(dashboard_argv(args.port))
 
@@ -43,7 +46,6 @@ def _local_port(bootstrap: str) -> int | None:
     return int(port) if host in ("localhost", "127.0.0.1") and port.isdigit() else None
 
 
-@command("demo")
 def demo(args: argparse.Namespace, settings: Settings) -> int:
     """Broker, topics, demo registry, simulator and dashboard, until Ctrl-C."""
     port = _local_port(settings.bootstrap_servers)

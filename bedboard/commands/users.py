@@ -6,9 +6,10 @@ import argparse
 import getpass
 import sys
 
-from bedboard.cli import DONE, FAILED, USAGE, command, say, warn
+from bedboard.console import DONE, FAILED, USAGE, say, warn
 from bedboard.settings import Settings
 from dashboard.accounts import UserError, UsersFile, users_path
+from producers.identity import ROLES
 
 
 def read_password(username: str) -> str | None:
@@ -21,7 +22,15 @@ def read_password(username: str) -> str | None:
     return first
 
 
-@command("users")
+def users_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("username", nargs="?")
+    p.add_argument("extra", nargs="*", help=argparse.SUPPRESS)  # refused: never a password
+    p.add_argument("--role", choices=ROLES)
+    p.add_argument("--facility", action="append", default=[], help="facility id (staff)")
+    p.add_argument("--sso", action="store_true", help="no password: single sign-on only")
+
+
 def users(args: argparse.Namespace, settings: Settings) -> int:
     store = UsersFile(users_path(settings))
     if args.extra:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bedboard import cli
+from bedboard import cli, console
 from bedboard.commands import export
 from bedboard.settings import Settings
 
@@ -51,7 +51,7 @@ def test_snapshot_names_the_option_and_its_rule_in_japanese(
 ) -> None:
     out = tmp_path / "out.csv"
     code, said = run(capsys, "snapshot", *argv, "--format", "csv", "-o", str(out))
-    assert (code, said) == (cli.USAGE, message)
+    assert (code, said) == (console.USAGE, message)
     assert not out.exists()
 
 
@@ -62,7 +62,7 @@ def test_snapshot_speaks_english_when_asked(
     code, said = run(
         capsys, "snapshot", "--as-of", "2026-11-26T09:00", "--format", "json", "-o", "-"
     )
-    assert (code, said) == (cli.USAGE, "--as-of: must carry a UTC offset (e.g. +09:00)")
+    assert (code, said) == (console.USAGE, "--as-of: must carry a UTC offset (e.g. +09:00)")
 
 
 def test_known_at_in_the_future_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -79,7 +79,7 @@ def test_known_at_in_the_future_is_refused(capsys: pytest.CaptureFixture[str]) -
         "-o",
         "-",
     )
-    assert code == cli.USAGE
+    assert code == console.USAGE
     assert (
         said
         == "--known-at: 未来の時刻は指定できません（同じスナップショットを再現できなくなるため）"
@@ -101,7 +101,7 @@ def test_report_checks_its_range(
     capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     code, said = run(capsys, "report", *argv, "--format", "xlsx", "-o", "-")
-    assert (code, said) == (cli.USAGE, message)
+    assert (code, said) == (console.USAGE, message)
 
 
 def test_a_date_uses_the_configured_cutoff_in_the_configured_zone() -> None:
@@ -120,7 +120,7 @@ def test_a_broker_that_is_not_running_ends_the_command_with_a_message(
     code, said = run(
         capsys, "snapshot", "--date", "2026-11-26", "--format", "csv", "-o", str(tmp_path / "x.csv")
     )
-    assert code == cli.FAILED
+    assert code == console.FAILED
     assert said.startswith("ブローカーに接続できないため、最新の報告を取り込めませんでした")
     assert not (tmp_path / "x.csv").exists()
 
@@ -132,4 +132,4 @@ def test_an_output_folder_that_does_not_exist_is_named_before_any_work(
     code, said = run(
         capsys, "snapshot", "--date", "2026-11-26", "--format", "csv", "-o", str(missing / "x.csv")
     )
-    assert (code, said) == (cli.USAGE, f"-o: 出力先のフォルダ {missing} がありません")
+    assert (code, said) == (console.USAGE, f"-o: 出力先のフォルダ {missing} がありません")

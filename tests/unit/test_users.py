@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bedboard import cli
+from bedboard import cli, console
 from bedboard.settings import Settings
 from dashboard.accounts import UserError, UsersFile, demo_accounts, users_path
 from dashboard.throttle import LoginThrottle
@@ -204,10 +204,10 @@ def test_cli_reads_the_password_from_stdin_and_never_prints_it(
     argv = ["users", "add", "tanaka", "--role", "hospital_staff", "--facility", "HJ-0001"]
 
     code, out, err = run_cli(monkeypatch, capsys, argv, PASSWORD + "\n")
-    assert code == cli.DONE, err
+    assert code == console.DONE, err
     assert "added tanaka (hospital_staff for HJ-0001, password)" in out
     code, listed, _ = run_cli(monkeypatch, capsys, ["users", "list"])
-    assert code == cli.DONE and "tanaka" in listed and "HJ-0001" in listed
+    assert code == console.DONE and "tanaka" in listed and "HJ-0001" in listed
 
     users = json.loads((tmp_path / "users.json").read_text())["users"]
     assert users["tanaka"]["password_hash"].startswith("$argon2id$")
@@ -228,7 +228,7 @@ def test_cli_refuses_a_password_given_as_an_argument_without_echoing_it(
         monkeypatch, capsys, ["users", "add", "sato", secret, "--role", "coordinator"]
     )
 
-    assert code == cli.USAGE
+    assert code == console.USAGE
     assert "never given as an argument" in err
     assert secret not in out + err + caplog.text
     assert not (tmp_path / "users.json").exists()
@@ -243,12 +243,12 @@ def test_cli_reports_a_broken_rule_and_removes_accounts(
     code, _, err = run_cli(
         monkeypatch, capsys, ["users", "add", "sato", "--role", "coordinator"], "short\n"
     )
-    assert code == cli.FAILED and "password: must have at least 12 characters" in err
+    assert code == console.FAILED and "password: must have at least 12 characters" in err
 
     code, out, _ = run_cli(monkeypatch, capsys, ["users", "add", "ito@example.org", "--role",
                                                  "official", "--sso"])  # fmt: skip
-    assert code == cli.DONE and "single sign-on" in out
+    assert code == console.DONE and "single sign-on" in out
     code, out, _ = run_cli(monkeypatch, capsys, ["users", "remove", "ito@example.org"])
-    assert code == cli.DONE
+    assert code == console.DONE
     code, out, _ = run_cli(monkeypatch, capsys, ["users", "list"])
     assert "no accounts" in out

@@ -1,0 +1,133 @@
+"""Every sentence the command line says, in Japanese and English, by key."""
+
+from __future__ import annotations
+
+# (Japanese, English); {placeholders} are filled by bedboard.console.text.
+TEXT: dict[str, tuple[str, str]] = {
+    # bedboard alerts
+    "start": (
+        "アラート処理を開始します（グループ {group}、占床率 {threshold:.0%} 以上、"
+        "{stale:g}時間報告がなければ未更新）。Ctrl-C で停止します。",
+        "deriving alerts (group {group}; occupancy at or over {threshold:.0%}; stale after "
+        "{stale:g} h without a report); Ctrl-C stops it.",
+    ),
+    "done": ("アラートの変化 {count}件を送信しました", "published {count} alert change(s)"),
+    "threshold": (
+        "--threshold は 0 より大きく 1 以下にしてください（例: 0.95）",
+        "--threshold must be above 0 and at most 1 (e.g. 0.95)",
+    ),
+    "broker": (
+        "Kafka ブローカーに接続できません（{error}）。`bedboard broker start` で起動していますか？",
+        "cannot reach the Kafka broker ({error}); is it running (`bedboard broker start`)?",
+    ),
+    # bedboard rollup, bedboard status
+    "rolled_up": (
+        "{read}件を読み、レプリカ {path} に反映しました",
+        "rolled up {read} records into {path}",
+    ),
+    "dlq": (
+        "却下したレコードを DLQ に書けないため、そのバッチは反映していません。"
+        "再実行すると続きから処理します: {error}",
+        "rejected records could not be written to the DLQ, so their batch was not applied; "
+        "run it again to carry on: {error}",
+    ),
+    "no_replica": (
+        "レプリカ {path} がありません。先に `bedboard rollup` を実行してください",
+        "there is no replica at {path}; run `bedboard rollup` first",
+    ),
+    "header": ("レプリカ {path}", "replica {path}"),
+    "columns": (
+        "トピック 読込 反映 重複 却下 整合",
+        "topic read applied duplicates rejected reconciles",
+    ),
+    "yes": ("OK", "yes"),
+    "no": ("不一致", "NO"),
+    "reason": ("  {topic} の却下: {reason} × {count}", "  rejected on {topic}: {count} × {reason}"),
+    "rejected_rows": (
+        "却下テーブル: {rows}行（DLQ と同じ元レコードの位置で記録）",
+        "rejected table: {rows} rows (keyed like the DLQ by the source record's position)",
+    ),
+    "empty": ("まだ何も読んでいません", "nothing read yet"),
+    # bedboard snapshot, bedboard report
+    "bad_date": (
+        "{option}: 日付は YYYY-MM-DD 形式にしてください（例: 2026-11-26）",
+        "{option}: must be a date as YYYY-MM-DD (e.g. 2026-11-26)",
+    ),
+    "bad_cutoff": (
+        "--cutoff: 時刻は HH:MM 形式にしてください（例: 09:00）",
+        "--cutoff: must be a time as HH:MM (e.g. 09:00)",
+    ),
+    "cutoff_without_date": (
+        "--cutoff: --date と一緒に指定してください",
+        "--cutoff: give it together with --date",
+    ),
+    "future_known_at": (
+        "--known-at: 未来の時刻は指定できません（同じスナップショットを再現できなくなるため）",
+        "--known-at: must not be in the future (the snapshot could not be reproduced)",
+    ),
+    "range_order": (
+        "--to: --from より前の日付です",
+        "--to: is before --from",
+    ),
+    "range_too_long": (
+        "--to: 期間は{most}日以内にしてください（指定は{days}日）",
+        "--to: the range must be at most {most} days (it is {days})",
+    ),
+    "no_folder": (
+        "-o: 出力先のフォルダ {folder} がありません",
+        "-o: the folder {folder} does not exist",
+    ),
+    "cannot_write": ("-o: {path} に書き込めません（{error}）", "-o: cannot write {path} ({error})"),
+    "catching_up": ("レプリカ {path} を最新にしています…", "catching up the replica {path}…"),
+    "broker_down": (
+        "ブローカーに接続できないため、最新の報告を取り込めませんでした（{error}）。"
+        "ブローカーが動いているか確認してください。",
+        "could not catch up with the broker ({error}); check that it is running.",
+    ),
+    "written": (
+        "{path} に書き出しました（{rows}行、報告{events}件）\n"
+        "  基準時刻 as_of   {as_of}\n  確定時刻 known_at {known_at}\n  sha256 {sha256}",
+        "wrote {path} ({rows} rows, {events} reports)\n"
+        "  as_of    {as_of}\n  known_at {known_at}\n  sha256 {sha256}",
+    ),
+    "report_written": (
+        "{path} に書き出しました（{first} 〜 {last}、毎日 {cutoff} 時点、{rows}行）",
+        "wrote {path} ({first} to {last} at {cutoff} each day, {rows} rows)",
+    ),
+    # bedboard facilities, bedboard publish, bedboard simulate
+    "no_file": ("ファイルが見つかりません: {path}", "no such file: {path}"),
+    "registry_rejected": (
+        "{path}: 問題が{count}件あるため、1件も登録していません。"
+        "すべて直してから再実行してください。",
+        "{path}: nothing was registered because of {count} problem(s); fix them all and run it "
+        "again.",
+    ),
+    "registered": ("{count}施設を登録しました", "registered {count} facilities"),
+    "queued": (
+        "ブローカーが受け付けなかったため、{count}件をこの端末の送信待ち（{path}）に保存しました。"
+        "次に送信するときに、先に送られます（ブローカーは動いていますか？"
+        "トピックは `bedboard topics` で作成済みですか？）",
+        "the broker did not acknowledge {count} event(s); they are kept in the local outbox "
+        "({path}) and go out first with the next submission (is the broker running? were the "
+        "topics created with `bedboard topics`?)",
+    ),
+    "drained": (
+        "送信待ちだった{count}件を先に送信しました",
+        "sent {count} earlier queued record(s) first",
+    ),
+    "publish_summary": (
+        "送信 {sent}件、保留 {queued}件、却下 {rejected}件",
+        "published {sent}, queued {queued}, rejected {rejected}",
+    ),
+    "bad_number": ("{name} は正の数にしてください", "{name} must be positive"),
+    "simulate_start": (
+        "{facilities}施設のシミュレーションを開始します（毎秒{rate}件、波の周期{wave}分）。"
+        "Ctrl-C で停止します。",
+        "simulating {facilities} facilities ({rate} reports a second, a wave every {wave} "
+        "minutes); Ctrl-C stops it.",
+    ),
+    "simulate_summary": (
+        "シミュレーション終了: 送信 {sent}件、保留 {queued}件",
+        "simulation stopped: sent {sent}, queued {queued}",
+    ),
+}
