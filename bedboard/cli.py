@@ -7,7 +7,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bedboard.commands import alerts, consume, export, infra, produce, serve, users
+from bedboard.commands import (
+    alerts,
+    consume,
+    export,
+    export_options,
+    infra,
+    produce,
+    serve,
+    users,
+)
 from bedboard.console import FAILED, USAGE, warn
 from bedboard.settings import Settings
 
@@ -52,12 +61,12 @@ COMMANDS: dict[str, Command] = {
     "snapshot": Command(
         "catch up, then export the snapshot of a day or time",
         export.snapshot_command,
-        export.snapshot_options,
+        export_options.snapshot_options,
     ),
     "report": Command(
         "per day, district and bed type at the daily cutoff",
         export.report_command,
-        export.report_options,
+        export_options.report_options,
     ),
     "alerts": Command(
         "derive alerts from the capacity stream", alerts.alerts, alerts.alerts_options

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bedboard import cli, console
-from bedboard.commands import export
+from bedboard.commands import export_options
 from bedboard.settings import Settings
 
 
@@ -109,7 +109,7 @@ def test_a_date_uses_the_configured_cutoff_in_the_configured_zone() -> None:
     args = cli.parser().parse_args(
         ["snapshot", "--date", "2026-11-26", "--format", "csv", "-o", "-"]
     )
-    as_of, known_at = export.snapshot_times(args, settings)
+    as_of, known_at = export_options.snapshot_times(args, settings)
     assert as_of.isoformat() == "2026-11-26T08:30:00+09:00"
     assert known_at.microsecond == 0  # whole seconds, so that it can be given back as is
 
