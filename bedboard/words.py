@@ -130,4 +130,65 @@ TEXT: dict[str, tuple[str, str]] = {
         "シミュレーション終了: 送信 {sent}件、保留 {queued}件",
         "simulation stopped: sent {sent}, queued {queued}",
     ),
+    # bedboard users
+    "password_as_argument": (
+        "パスワードは引数では渡せません。プロンプトで入力するか、標準入力から渡してください"
+        "（例: `bedboard users add NAME --role ROLE < file`）",
+        "a password is never given as an argument: type it at the prompt, or pipe it on stdin "
+        "(e.g. `bedboard users add NAME --role ROLE < file`)",
+    ),
+    "give_username": (
+        "bedboard users {action}: ユーザー名を指定してください",
+        "bedboard users {action}: give a username",
+    ),
+    "give_role": (
+        "bedboard users add: --role を指定してください（{roles}）",
+        "bedboard users add: give --role ({roles})",
+    ),
+    "password_prompt": ("{username} のパスワード: ", "password for {username}: "),
+    "password_again": ("もう一度: ", "again: "),
+    "passwords_differ": (
+        "2回入力したパスワードが違うため、何も変更していません",
+        "the two passwords differ; nothing was changed",
+    ),
+    "user_removed": ("{username} を削除しました", "removed {username}"),
+    "user_added": (
+        "{username}（{role}{bound}、{how}）を {path} に追加しました",
+        "added {username} ({role}{bound}, {how}) to {path}",
+    ),
+    "user_bound": ("、担当 {facilities}", " for {facilities}"),
+    "sign_in_sso": ("シングルサインオン", "single sign-on"),
+    "sign_in_password": ("パスワード", "password"),
+    "no_accounts": ("{path} にアカウントはありません", "no accounts in {path}"),
+    "accounts_columns": (
+        "ユーザー名 役割 サインイン 担当施設",
+        "username role sign-in facilities",
+    ),
+    # bedboard broker, bedboard topics
+    "broker_stopped": ("停止しました", "stopped"),
+    "broker_not_running": ("動いていません", "not running"),
+    "kafka_unreachable": (
+        "Kafka（{servers}）に接続できません: {error}",
+        "could not reach Kafka at {servers}: {error}",
+    ),
+    "topics_created": ("作成しました: {topics}", "created: {topics}"),
+    "topics_exist": ("トピックはすべてあります", "all topics exist"),
+    # bedboard demo
+    "demo_broker": ("ブローカー: {address}", "broker: {address}"),
+    "demo_registry_failed": (
+        "デモ用の施設台帳を読み込めませんでした",
+        "could not load the demo registry",
+    ),
+    "demo_accounts": (
+        "アカウント（起動のたびに新しいランダムなパスワード）:",
+        "accounts (new random passwords at every start):",
+    ),
+    "demo_running": (
+        "\nBedboard デモ: http://localhost:{port}  （Ctrl-C で停止）\n",
+        "\nBedboard demo: http://localhost:{port}  (Ctrl-C stops it)\n",
+    ),
+    "demo_child_stopped": (
+        "デモのプロセスが停止したため、終了します",
+        "a demo process stopped; shutting down",
+    ),
 }

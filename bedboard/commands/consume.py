@@ -5,28 +5,15 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
-import unicodedata
 from pathlib import Path
-from typing import Any
 
 from kafka.errors import KafkaError
 
-from bedboard.console import DONE, FAILED, say, text, warn
+from bedboard.console import DONE, FAILED, row, say, text, warn
 from bedboard.settings import Settings
 from consumers.rollup import DlqUnavailable, Rollup, TopicsMissing, tune_gc
 from consumers.store import ReplicaLocked, Store, connect
 from producers.publisher import Publisher
-
-
-def _row(cells: list[Any], widths: tuple[int, ...]) -> str:
-    """Cells padded to terminal columns (a Japanese character takes two); negative: left."""
-    out = []
-    for cell, width in zip(cells, (*widths, 0), strict=False):
-        value = str(cell)
-        shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in value)
-        pad = " " * max(abs(width) - shown, 0)
-        out.append(value + pad if width < 0 else pad + value)
-    return "".join(out[:-1]) + "  " + out[-1]
 
 
 def rollup_options(p: argparse.ArgumentParser) -> None:
@@ -93,10 +80,10 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
         say(text(settings, "empty"))
         return DONE
     widths = (-12, 10, 10, 12, 10)
-    say(_row(text(settings, "columns").split(), widths))
+    say(row(text(settings, "columns").split(), widths))
     for topic, read, applied, dups, rejected in rows:
         ok = text(settings, "yes" if read == applied + dups + rejected else "no")
-        say(_row([topic, read, applied, dups, rejected, ok], widths))
+        say(row([topic, read, applied, dups, rejected, ok], widths))
     for topic, reason, count in reasons:
         say(text(settings, "reason", topic=topic, reason=reason, count=count))
     say(text(settings, "rejected_rows", rows=rejected_rows))

@@ -8,7 +8,7 @@ from pathlib import Path
 from kafka.errors import KafkaError
 
 from bedboard import admin, broker
-from bedboard.console import DONE, FAILED, say, warn
+from bedboard.console import DONE, FAILED, say, text, warn
 from bedboard.settings import Settings
 
 
@@ -37,7 +37,7 @@ def broker_command(args: argparse.Namespace, settings: Settings) -> int:
         elif args.action == "fetch":
             say(str(broker.fetch_jars(settings.data_dir / "jars")))
         elif args.action == "stop":
-            say("stopped" if broker.stop(data_dir) else "not running")
+            say(text(settings, "broker_stopped" if broker.stop(data_dir) else "broker_not_running"))
         else:
             state = broker.status(data_dir)
             for key, value in state.items():
@@ -53,7 +53,11 @@ def topics(args: argparse.Namespace, settings: Settings) -> int:
     try:
         created = admin.create_topics(settings)
     except (KafkaError, admin.BrokerUnavailableError, OSError) as error:
-        warn(f"could not reach Kafka at {settings.bootstrap_servers}: {error}")
+        warn(text(settings, "kafka_unreachable", servers=settings.bootstrap_servers, error=error))
         return FAILED
-    say(f"created: {', '.join(created)}" if created else "all topics exist")
+    say(
+        text(settings, "topics_created", topics=", ".join(created))
+        if created
+        else text(settings, "topics_exist")
+    )
     return DONE

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bedboard import admin, broker
 from bedboard.commands.infra import start_local_broker
-from bedboard.console import DONE, FAILED, say, warn
+from bedboard.console import DONE, FAILED, say, text, warn
 from bedboard.settings import Settings
 from dashboard.accounts import DEMO_STAFF_FACILITIES, demo_accounts
 
@@ -51,16 +51,16 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     port = _local_port(settings.bootstrap_servers)
     try:
         if port is not None:
-            say(f"broker: {start_local_broker(settings, port)}")
+            say(text(settings, "demo_broker", address=start_local_broker(settings, port)))
         admin.create_topics(settings)
     except (broker.BrokerError, admin.BrokerUnavailableError) as error:
         warn(str(error))
         return FAILED
     bedboard = [sys.executable, "-m", "bedboard"]
     if subprocess.call([*bedboard, "facilities", "import", str(DEMO_REGISTRY)]) != DONE:
-        warn("could not load the demo registry")
+        warn(text(settings, "demo_registry_failed"))
         return FAILED
-    say("アカウント / accounts (new random passwords at every start):")
+    say(text(settings, "demo_accounts"))
     for username, role, password in demo_accounts(settings):
         say(f"  {username:<16} {role:<15} {password}")
     # The staff accounts' hospitals report once from the simulator, then only by hand.
@@ -70,14 +70,14 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
         subprocess.Popen([*bedboard, "alerts"]),
         subprocess.Popen(dashboard_argv(args.port)),
     ]
-    say(f"\nBedboard demo: http://localhost:{args.port}  (Ctrl-C stops it)\n")
+    say(text(settings, "demo_running", port=args.port))
     done = threading.Event()
     # Both set explicitly: a shell that starts the demo in the background ignores SIGINT.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: done.set())
     while not done.wait(1):
         if any(child.poll() is not None for child in children):
-            warn("a demo process stopped; shutting down")
+            warn(text(settings, "demo_child_stopped"))
             break
     for child in children:
         if child.poll() is None:

@@ -6,18 +6,18 @@ import argparse
 import getpass
 import sys
 
-from bedboard.console import DONE, FAILED, USAGE, say, warn
+from bedboard.console import DONE, FAILED, USAGE, row, say, text, warn
 from bedboard.settings import Settings
 from dashboard.accounts import UserError, UsersFile, users_path
 from producers.identity import ROLES
 
 
-def read_password(username: str) -> str | None:
+def read_password(username: str, settings: Settings) -> str | None:
     """The new password from stdin when piped, else typed twice at a prompt; None if they differ."""
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass(f"password for {username}: ")
-    if getpass.getpass("again: ") != first:
+    first = getpass.getpass(text(settings, "password_prompt", username=username))
+    if getpass.getpass(text(settings, "password_again")) != first:
         return None
     return first
 
@@ -35,45 +35,56 @@ def users(args: argparse.Namespace, settings: Settings) -> int:
     store = UsersFile(users_path(settings))
     if args.extra:
         # Never echo these: a password typed as an argument must not reach a terminal log.
-        warn(
-            "a password is never given as an argument: type it at the prompt, or pipe it on "
-            "stdin (e.g. `bedboard users add NAME --role ROLE < file`)"
-        )
+        warn(text(settings, "password_as_argument"))
         return USAGE
     try:
         if args.action == "list":
-            return _list(store)
+            return _list(store, settings)
         if not args.username:
-            warn(f"bedboard users {args.action}: give a username")
+            warn(text(settings, "give_username", action=args.action))
             return USAGE
         if args.action == "remove":
             store.remove(args.username)
-            say(f"removed {args.username}")
+            say(text(settings, "user_removed", username=args.username))
             return DONE
         if not args.role:
-            warn("bedboard users add: give --role (hospital_staff, coordinator, official, admin)")
+            warn(text(settings, "give_role", roles=", ".join(ROLES)))
             return USAGE
-        password = None if args.sso else read_password(args.username)
+        password = None if args.sso else read_password(args.username, settings)
         if not args.sso and password is None:
-            warn("the two passwords differ; nothing was changed")
+            warn(text(settings, "passwords_differ"))
             return FAILED
         user = store.add(args.username, args.role, password, tuple(args.facility))
     except UserError as error:
         warn(error.message(settings.lang))
         return FAILED
-    bound = f" for {', '.join(user.facilities)}" if user.facilities else ""
-    how = "single sign-on" if user.password_hash is None else "password"
-    say(f"added {user.username} ({user.role}{bound}, {how}) to {store.path}")
+    bound = ", ".join(user.facilities)
+    say(
+        text(
+            settings,
+            "user_added",
+            username=user.username,
+            role=user.role,
+            bound=text(settings, "user_bound", facilities=bound) if bound else "",
+            how=_sign_in(user.password_hash, settings),
+            path=store.path,
+        )
+    )
     return DONE
 
 
-def _list(store: UsersFile) -> int:
+def _sign_in(password_hash: str | None, settings: Settings) -> str:
+    return text(settings, "sign_in_sso" if password_hash is None else "sign_in_password")
+
+
+def _list(store: UsersFile, settings: Settings) -> int:
     accounts = store.load()
     if not accounts:
-        say(f"no accounts in {store.path}")
+        say(text(settings, "no_accounts", path=store.path))
         return DONE
-    say(f"{'username':<24}{'role':<16}{'sign-in':<10}facilities")
+    widths = (-24, -16, -20, -1)
+    say(row(text(settings, "accounts_columns").split(), widths))
     for user in accounts.values():
-        how = "sso" if user.password_hash is None else "password"
-        say(f"{user.username:<24}{user.role:<16}{how:<10}{', '.join(user.facilities)}")
+        how = _sign_in(user.password_hash, settings)
+        say(row([user.username, user.role, how, ", ".join(user.facilities)], widths))
     return DONE

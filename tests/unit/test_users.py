@@ -200,6 +200,7 @@ def test_cli_reads_the_password_from_stdin_and_never_prints_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("BEDBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("BEDBOARD_LANG", "en")
     caplog.set_level(logging.DEBUG)
     argv = ["users", "add", "tanaka", "--role", "hospital_staff", "--facility", "HJ-0001"]
 
@@ -222,6 +223,7 @@ def test_cli_refuses_a_password_given_as_an_argument_without_echoing_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("BEDBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("BEDBOARD_LANG", "en")
     secret = "s3cret-typed-on-the-command-line"
 
     code, out, err = run_cli(
@@ -252,3 +254,19 @@ def test_cli_reports_a_broken_rule_and_removes_accounts(
     assert code == console.DONE
     code, out, _ = run_cli(monkeypatch, capsys, ["users", "list"])
     assert "no accounts" in out
+
+
+def test_cli_speaks_japanese_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BEDBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BEDBOARD_LANG", raising=False)
+
+    code, out, _ = run_cli(monkeypatch, capsys, ["users", "list"])
+    assert code == console.DONE and "アカウントはありません" in out
+    code, out, _ = run_cli(monkeypatch, capsys, ["users", "add", "ito", "--role", "official",
+                                                 "--sso"])  # fmt: skip
+    assert code == console.DONE and "ito（official、シングルサインオン）" in out
+    code, out, _ = run_cli(monkeypatch, capsys, ["users", "list"])
+    assert out.splitlines()[0].split() == ["ユーザー名", "役割", "サインイン", "担当施設"]
+    assert out.splitlines()[1].split() == ["ito", "official", "シングルサインオン"]
