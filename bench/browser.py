@@ -25,7 +25,7 @@ def available() -> str | None:
 @contextlib.contextmanager
 def dashboard_server(env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
     """The dashboard on a free port, with its environment; yields its URL and pid."""
-    from bedboard.commands.serve import dashboard_argv
+    from dashboard.launch import dashboard_argv
     from dashboard.screenshots import free_port, wait_for_http
 
     port = free_port()

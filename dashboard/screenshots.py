@@ -188,9 +188,9 @@ def own_demo(workdir: Path) -> Iterator[tuple[str, str, str]]:
     yields the dashboard's URL and the account's name and password."""
     from bedboard import broker
     from bedboard.admin import create_topics
-    from bedboard.commands.serve import dashboard_argv
     from bedboard.settings import Settings
     from dashboard.accounts import UsersFile, new_password, users_path
+    from dashboard.launch import dashboard_argv
     from producers.publisher import Publisher
 
     port = broker.free_port_pair()

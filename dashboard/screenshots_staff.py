@@ -129,9 +129,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from bedboard import broker
     from bedboard.admin import create_topics
-    from bedboard.commands.serve import dashboard_argv
     from bedboard.settings import Settings
     from dashboard.accounts import UsersFile, new_password, users_path
+    from dashboard.launch import dashboard_argv
     from producers.publisher import Publisher
 
     with tempfile.TemporaryDirectory(prefix="bedboard-shots-") as name:

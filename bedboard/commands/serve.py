@@ -15,22 +15,9 @@ from bedboard.commands.infra import start_local_broker
 from bedboard.console import DONE, FAILED, say, text, warn
 from bedboard.settings import Settings
 from dashboard.accounts import DEMO_STAFF_FACILITIES, demo_accounts
+from dashboard.launch import dashboard_argv
 
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 DEMO_REGISTRY = Path(__file__).resolve().parents[2] / "producers" / "data" / "demo_city.csv"
-
-
-def dashboard_argv(port: int) -> list[str]:
-    """The Streamlit command line of the dashboard (also used by tests and screenshots)."""
-    return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-        # Where people open it; also spares a failed look-up of an external address.
-        "--browser.serverAddress", "localhost",
-    ]  # fmt: skip
 
 
 def port_option(p: argparse.ArgumentParser) -> None:

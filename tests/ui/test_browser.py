@@ -17,9 +17,9 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from bedboard import broker as local_broker
 from bedboard.admin import create_topics
-from bedboard.commands.serve import dashboard_argv
 from bedboard.settings import Settings
 from dashboard.accounts import UsersFile, users_path
+from dashboard.launch import dashboard_argv
 from dashboard.screenshots import (
     CHROMIUM,
     CHROMIUM_FLAGS,

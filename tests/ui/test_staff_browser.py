@@ -21,9 +21,10 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from bedboard import broker as local_broker  # free ports only: the broker is the session's
 from bedboard.admin import create_topics
-from bedboard.commands.serve import DEMO_REGISTRY, dashboard_argv
+from bedboard.commands.serve import DEMO_REGISTRY
 from bedboard.settings import Settings
 from dashboard.accounts import UsersFile, new_password, users_path
+from dashboard.launch import dashboard_argv
 from producers import forms
 from producers.identity import Identity
 from producers.publisher import Publisher
