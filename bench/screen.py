@@ -86,7 +86,7 @@ def measure(ctx: Context) -> list[Row]:
         return [Row("to the screen", "send → on screen", None, "s", "≤ 5", note=why)]
     from dashboard.accounts import UsersFile, users_path
     from dashboard.widgets import REFRESH_S
-    from producers.simulator import demo_registry
+    from producers.demo_city import demo_registry
 
     settings = ctx.settings("screen")
     runs = ctx.sizes.screen_runs

@@ -149,7 +149,8 @@ def wait_for_http(url: str, timeout: float = 60) -> None:
 
 def demo_events(now: datetime) -> list:  # noqa: ANN201
     """The demo city and a month of simulated reports ending now, plus two notices."""
-    from producers.simulator import Simulator, demo_registry
+    from producers.demo_city import demo_registry
+    from producers.simulator import Simulator
     from schemas.events import NoticePosted
 
     start = now - HISTORY

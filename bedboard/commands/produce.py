@@ -16,10 +16,11 @@ from typing import Any
 
 from bedboard.console import DONE, REJECTED, USAGE, say, text, warn
 from bedboard.settings import Settings
+from producers.demo_city import demo_registry, synthetic_facilities
 from producers.jsonl import read_jsonl
 from producers.publisher import Publisher, Receipt
 from producers.registry import read_registry_csv
-from producers.simulator import Simulator, demo_registry, synthetic_facilities
+from producers.simulator import Simulator
 from schemas.events import Actor, Event
 
 CHUNK = 1000  # events per publish call, so that a large file is not one huge batch

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 from bedboard import admin, broker
 from bedboard.commands.infra import start_local_broker
@@ -16,8 +15,7 @@ from bedboard.console import DONE, FAILED, say, text, warn
 from bedboard.settings import Settings
 from dashboard.accounts import DEMO_STAFF_FACILITIES, demo_accounts
 from dashboard.launch import dashboard_argv
-
-DEMO_REGISTRY = Path(__file__).resolve().parents[2] / "producers" / "data" / "demo_city.csv"
+from producers.demo_city import DEMO_CITY
 
 
 def port_option(p: argparse.ArgumentParser) -> None:
@@ -44,7 +42,7 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
         warn(str(error))
         return FAILED
     bedboard = [sys.executable, "-m", "bedboard"]
-    if subprocess.call([*bedboard, "facilities", "import", str(DEMO_REGISTRY)]) != DONE:
+    if subprocess.call([*bedboard, "facilities", "import", str(DEMO_CITY)]) != DONE:
         warn(text(settings, "demo_registry_failed"))
         return FAILED
     say(text(settings, "demo_accounts"))

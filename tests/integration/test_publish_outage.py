@@ -12,8 +12,9 @@ import pytest
 from bedboard import broker as local_broker
 from bedboard.admin import create_topics, end_offsets
 from bedboard.settings import Settings
+from producers.demo_city import registry_for
 from producers.publisher import Publisher
-from producers.simulator import Simulator, registry_for
+from producers.simulator import Simulator
 from schemas.events import CapacityReported, to_json
 from tests.kafka_log import topic_records
 

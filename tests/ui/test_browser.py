@@ -28,8 +28,8 @@ from dashboard.screenshots import (
     sign_in,
     wait_for_http,
 )
+from producers.demo_city import demo_registry
 from producers.publisher import Publisher
-from producers.simulator import demo_registry
 from schemas.events import CapacityReported, Event
 
 pytestmark = pytest.mark.browser

@@ -21,11 +21,11 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from bedboard import broker as local_broker  # free ports only: the broker is the session's
 from bedboard.admin import create_topics
-from bedboard.commands.serve import DEMO_REGISTRY
 from bedboard.settings import Settings
 from dashboard.accounts import UsersFile, new_password, users_path
 from dashboard.launch import dashboard_argv
 from producers import forms
+from producers.demo_city import DEMO_CITY
 from producers.identity import Identity
 from producers.publisher import Publisher
 from producers.registry import read_registry_csv
@@ -60,7 +60,7 @@ def stack(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sta
     )
     create_topics(settings)
     now = datetime.now(UTC)
-    registry, problems = read_registry_csv(DEMO_REGISTRY, Actor(org="city_hall", user="t"), now)
+    registry, problems = read_registry_csv(DEMO_CITY, Actor(org="city_hall", user="t"), now)
     assert not problems
     beds = [forms.BedInput(code, u, o) for code, (u, o) in SEED.items()]
     report = forms.capacity_report(STAFF, "HJ-0001", beds, now=now, accepting="open")

@@ -12,9 +12,10 @@ import pytest
 from kafka.errors import KafkaTimeoutError
 
 from bedboard.settings import Settings
+from producers.demo_city import registry_for
 from producers.outbox import Outbox, Record
 from producers.publisher import Publisher
-from producers.simulator import Simulator, registry_for
+from producers.simulator import Simulator
 from schemas.events import to_json
 
 START = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)

@@ -8,14 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from producers.demo_city import demo_registry, registry_for, synthetic_facilities
 from producers.publisher import Receipt
-from producers.simulator import (
-    Simulator,
-    demo_registry,
-    load_wave,
-    registry_for,
-    synthetic_facilities,
-)
+from producers.simulator import Simulator, load_wave
 from schemas.events import CapacityReported, Event, parse_event, to_json
 
 START = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
