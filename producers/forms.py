@@ -1,4 +1,4 @@
-"""Events from what people type or upload; the actor always comes from the signed-in session."""
+"""Events from what people type in the pages' forms; the actor always comes from the session."""
 
 from __future__ import annotations
 
