@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
-from consumers.exports import labels
 from consumers.exports.report import RangeReport
 from consumers.exports.snapshot import Snapshot
 from consumers.rules import occupancy_rate
+from schemas import glossary
 
 # Debian's Chromium: kaleido must never download a browser of its own.
 DEFAULT_BROWSER = "/usr/bin/chromium"
@@ -23,14 +23,11 @@ OCCUPIED, AVAILABLE, OVER = "#c0392b", "#2e86c1", "#7b241c"
 
 TEXT = {
     "summary": ("{when} 時点の病床（全施設）", "Beds as of {when} (all facilities)"),
-    "occupied": ("使用中", "Occupied"),
-    "available": ("空床", "Available"),
     "beds": ("床", "beds"),
     "trend": (
         "毎日 {cutoff} 時点の病床使用率（{first} 〜 {last}）",
         "Occupancy at {cutoff} each day ({first} to {last})",
     ),
-    "rate": ("病床使用率", "Occupancy rate"),
 }
 
 
@@ -48,21 +45,21 @@ def summary_figure(snapshot: Snapshot, lang: str = "ja") -> go.Figure:
         usable[row["bed_type"]] += row["usable"]
         occupied[row["bed_type"]] += row["occupied"]
         available[row["bed_type"]] += row["available"]
-    codes = [code for code in labels.BED_TYPES if code in usable][::-1]
-    names = [labels.bed_type(code, lang) for code in codes]
+    codes = [code for code in glossary.BED_TYPE_NAMES if code in usable][::-1]
+    names = [glossary.bed_type(code, lang) for code in codes]
     rates = [occupancy_rate(usable[code], occupied[code]) for code in codes]
     figure = go.Figure()
     figure.add_bar(
         y=names,
         x=[occupied[code] for code in codes],
-        name=_t("occupied", lang),
+        name=glossary.column("occupied", lang),
         orientation="h",
         marker_color=[OVER if occupied[c] > usable[c] else OCCUPIED for c in codes],
     )
     figure.add_bar(
         y=names,
         x=[available[code] for code in codes],
-        name=_t("available", lang),
+        name=glossary.column("available", lang),
         orientation="h",
         marker_color=AVAILABLE,
         # The rate sits after the whole stack, where it is readable even for short bars.
@@ -92,12 +89,12 @@ def report_figure(report: RangeReport, lang: str = "ja") -> go.Figure:
         day[0] += row["usable"]
         day[1] += row["occupied"]
     figure = go.Figure()
-    for code in (c for c in labels.BED_TYPES if c in sums):
+    for code in (c for c in glossary.BED_TYPE_NAMES if c in sums):
         days = sorted(sums[code])
         figure.add_scatter(
             x=days,
             y=[occupancy_rate(*sums[code][day]) for day in days],
-            name=labels.bed_type(code, lang),
+            name=glossary.bed_type(code, lang),
             mode="lines+markers",
         )
     title = _t(
@@ -110,7 +107,7 @@ def report_figure(report: RangeReport, lang: str = "ja") -> go.Figure:
     figure.update_layout(
         template=TEMPLATE,
         title=title,
-        yaxis_title=_t("rate", lang),
+        yaxis_title=glossary.column("occupancy_rate", lang),
         yaxis_tickformat=".0%",
         yaxis_automargin=True,
         xaxis={"type": "date", "dtick": 86_400_000, "tickformat": "%Y-%m-%d"},

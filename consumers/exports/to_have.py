@@ -8,7 +8,7 @@ from datetime import datetime
 from itertools import groupby
 
 from consumers.exports.snapshot import Row, Snapshot
-from schemas.bed_types import BED_TYPE_NAMES
+from schemas.glossary import BED_TYPE_NAMES
 
 MIME = "application/xml"
 HAVE = "urn:oasis:names:tc:emergency:EDXL:HAVE:1.0"

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from consumers.exports import labels
 from consumers.exports.snapshot import COLUMNS, Snapshot
+from schemas import glossary
 
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = "0.00%"
@@ -43,11 +43,11 @@ def workbook(
     about = book.create_sheet("about")
     about.append(["key", "value", "説明", "description"])
     for key, value in metadata.items():
-        about.append([key, value, labels.column(key, "ja"), labels.column(key, "en")])
+        about.append([key, value, glossary.column(key, "ja"), glossary.column(key, "en")])
     about.append([])
     about.append(["column", "", "説明", "description"])
     for name in columns:
-        about.append([name, "", labels.column(name, "ja"), labels.column(name, "en")])
+        about.append([name, "", glossary.column(name, "ja"), glossary.column(name, "en")])
     _widths(about, (16, 70, 36, 28))
     for cell in about[1]:
         cell.font = Font(bold=True)
