@@ -5,37 +5,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import streamlit as st
 
-from dashboard import data, widgets
+from dashboard import data, navigation, widgets
 from dashboard.accounts import USERNAME, UserError, UsersFile, users_path
-from dashboard.i18n_staff import t
+from dashboard.texts import t
 from dashboard.throttle import LoginThrottle
-from producers.identity import MAY, ROLES, Identity
+from producers.identity import Identity
 
 log = logging.getLogger("bedboard.auth")
-PAGES = Path(__file__).resolve().parent / "pages"
 SESSION_KEY = "bedboard_session"
 NOTICE_KEY = "bedboard_auth_notice"
-
-EVERYONE: tuple[str, ...] = ROLES
-# Which roles open which page: the navigation lists them, and each page checks them again.
-PAGE_ROLES: dict[str, tuple[str, ...]] = {
-    "overview": EVERYONE,
-    "board": EVERYONE,
-    "facility": EVERYONE,
-    "map": EVERYONE,
-    "trends": EVERYONE,
-    "find": MAY["request"],
-    "export": ("coordinator", "official", "admin"),
-    "report": MAY["report"],
-    "upload": MAY["report"],
-    "inbox": MAY["respond"],
-    "placements": MAY["close"],
-    "notices": MAY["notice"],
-}
 
 
 @dataclass(frozen=True)
@@ -96,8 +77,9 @@ def require(*roles: str) -> Identity:
     return identity
 
 
-def may_open(identity: Identity | None, page: str) -> bool:
-    return identity is not None and identity.role in PAGE_ROLES[page]
+def require_page(page: str) -> Identity:
+    """Stop the page unless the navigation table lets the signed-in person's role open it."""
+    return require(*navigation.BY_NAME[page].roles)
 
 
 def sign_in(username: str, password: str, client: str | None) -> Identity | str:
@@ -144,7 +126,7 @@ def login_form() -> None:
             password = st.text_input(
                 t("auth.password"), type="password", autocomplete="current-password"
             )
-            submitted = st.form_submit_button(t("auth.submit"), type="primary", width="stretch")
+            submitted = st.form_submit_button(t("page.login"), type="primary", width="stretch")
         if submitted:
             outcome = sign_in(username, password, st.context.ip_address)
             if isinstance(outcome, Identity):
@@ -169,35 +151,6 @@ def login_entry() -> st.Page:
     return st.Page(
         login_page, title=t("page.login"), icon=":material/login:", url_path="login", default=True
     )
-
-
-def staff_pages(role: str) -> list[st.Page]:
-    """The hospital and coordination pages this role may open, most used first."""
-    icons = {
-        "report": ":material/edit_note:",
-        "inbox": ":material/inbox:",
-        "upload": ":material/upload_file:",
-        "placements": ":material/forum:",
-        "notices": ":material/campaign:",
-        "export": ":material/download:",
-    }
-    return [
-        st.Page(
-            PAGES / f"{name}.py",
-            title=t(f"page.{name}"),
-            icon=icon,
-            url_path=name,
-            # Staff land on their report form: posting counts is what they come for.
-            default=name == "report" and role == "hospital_staff",
-        )
-        for name, icon in icons.items()
-        if role in PAGE_ROLES[name]
-    ]
-
-
-def for_role(role: str, pages: list[st.Page]) -> list[st.Page]:
-    """Only the pages this role may open (each page checks again when it runs)."""
-    return [page for page in pages if role in PAGE_ROLES.get(page.url_path, EVERYONE)]
 
 
 def account_menu(identity: Identity) -> None:

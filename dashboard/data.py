@@ -1,96 +1,63 @@
-"""The dashboard's one replica per process, and the cached reads the pages make from it."""
+"""Every read the pages make from the replica, cached for a few seconds per replica file."""
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from bedboard.settings import Settings
 from consumers import queries
-from consumers.replica import LiveReplica
-from consumers.rollup import tune_gc
-from producers.publisher import Publisher
+from consumers.exports import report, snapshot
+from consumers.replica import Health
+from dashboard import runtime
+from dashboard.runtime import NO_FEED_ENV, feed_enabled, settings
 
-# Tests and screenshots open a prepared replica (BEDBOARD_DB) without consuming from Kafka.
-NO_FEED_ENV = "BEDBOARD_DASHBOARD_NO_FEED"
+__all__ = ["NO_FEED_ENV", "feed_enabled", "settings"]
 CACHE_S = 2
+REPORT_CACHE_S = 60  # a range report reads a month of days: worth keeping a minute
 
 
-def settings() -> Settings:
-    """The configuration from BEDBOARD_* (read per run: it is cheap, and tests change it)."""
-    return Settings()
+def _path() -> str:
+    return str(runtime.get().replica.path)
 
 
-def feed_enabled() -> bool:
-    return os.environ.get(NO_FEED_ENV, "") not in ("1", "true", "yes")
+def _cursor(path: str) -> Any:  # a DuckDB cursor, one per read (one per thread)
+    del path  # the cache's key: the runtime holds the one replica of this process
+    return runtime.get().replica.cursor()
 
 
-def replica() -> LiveReplica:
-    """This process's replica, with its roll-up thread started on first use."""
-    return _open(str(settings().replica_path("dashboard")), feed_enabled())
+def health() -> Health:
+    """How this process's roll-up is doing: connected, lag, newest ingest."""
+    return runtime.get().replica.health
 
 
 def started_at() -> datetime:
     """When this process opened its replica (how long it has been trying to reach Kafka)."""
-    return _STARTED[str(replica().path)]
+    return runtime.get().started_at
 
 
-_STARTED: dict[str, datetime] = {}
-
-
-def _release(live: LiveReplica) -> None:
-    # A cleared cache must not leave a second roll-up thread writing the same file.
-    try:
-        live.stop()
-    except RuntimeError:  # the thread never started (no feed): only the file to close
-        live.con.close()
-
-
-@st.cache_resource(show_spinner=False, on_release=_release)
-def _open(path: str, feed: bool) -> LiveReplica:
-    config = settings()
-    _STARTED[path] = datetime.now(UTC)
-    if not feed:
-        return LiveReplica(config, Path(path))
-    # Records that fail validation go to the DLQ from here too (the roll-up retries them).
-    publisher = Publisher(config)
-    tune_gc()  # this process now holds a roll-up's batches
-    return LiveReplica(
-        config, Path(path), dlq_send=publisher.send_dlq, dlq_flush=publisher.flush
-    ).start()
-
-
-def _cursor(path: str):  # noqa: ANN202  (a DuckDB cursor)
-    return _open(path, feed_enabled()).cursor()
-
-
-def _path() -> str:
-    return str(replica().path)
-
-
-def _frame(table) -> pd.DataFrame:  # noqa: ANN001  (a pyarrow table)
-    return table.to_pandas()
+def now() -> datetime:
+    """The current time (aware, UTC)."""
+    return datetime.now(UTC)
 
 
 @st.cache_data(ttl=CACHE_S, show_spinner=False)
 def _board(path: str) -> pd.DataFrame:
     with _cursor(path) as cur:
-        return _frame(queries.board(cur))
+        return queries.board(cur).to_pandas()
 
 
 def board() -> pd.DataFrame:
-    """Every (facility, bed type) line as it stands now (times are UTC)."""
+    """Every (facility, bed type) line as it stands now."""
     return _board(_path())
 
 
 @st.cache_data(ttl=CACHE_S, show_spinner=False)
 def _facilities(path: str) -> pd.DataFrame:
     with _cursor(path) as cur:
-        return _frame(queries.facilities(cur))
+        return queries.facilities(cur).to_pandas()
 
 
 def facilities() -> pd.DataFrame:
@@ -102,20 +69,20 @@ def facilities() -> pd.DataFrame:
 def _last_ingest(path: str) -> datetime | None:
     with _cursor(path) as cur:
         found = queries.last_ingest(cur)
-    return found.replace(tzinfo=UTC) if found else None
+    # TRANSITIONAL: queries still return naive UTC; remove once they are aware.
+    return found.replace(tzinfo=UTC) if found and found.tzinfo is None else found
 
 
 def last_ingest() -> datetime | None:
     """When the newest event this dashboard has applied reached the broker."""
-    live = replica()
-    seen = [moment for moment in (live.health.last_ingest, _last_ingest(_path())) if moment]
+    seen = [moment for moment in (health().last_ingest, _last_ingest(_path())) if moment]
     return max(seen) if seen else None
 
 
 @st.cache_data(ttl=CACHE_S, show_spinner=False)
 def _notices(path: str, minute: datetime) -> pd.DataFrame:
     with _cursor(path) as cur:
-        return _frame(queries.current_notices(cur, minute))
+        return queries.current_notices(cur, minute).to_pandas()
 
 
 def notices(now: datetime) -> pd.DataFrame:
@@ -126,7 +93,7 @@ def notices(now: datetime) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_S, show_spinner=False)
 def _alerts(path: str) -> pd.DataFrame:
     with _cursor(path) as cur:
-        return _frame(queries.open_alerts(cur))
+        return queries.open_alerts(cur).to_pandas()
 
 
 def alerts() -> pd.DataFrame:
@@ -137,7 +104,7 @@ def alerts() -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_S, show_spinner=False)
 def _facility_lines(path: str, facility_id: str, since: datetime) -> pd.DataFrame:
     with _cursor(path) as cur:
-        return _frame(queries.facility_lines(cur, facility_id, since))
+        return queries.facility_lines(cur, facility_id, since).to_pandas()
 
 
 def facility_lines(facility_id: str, since: datetime) -> pd.DataFrame:
@@ -148,7 +115,7 @@ def facility_lines(facility_id: str, since: datetime) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_S, show_spinner=False)
 def _facility_reports(path: str, facility_id: str, limit: int) -> pd.DataFrame:
     with _cursor(path) as cur:
-        return _frame(queries.facility_reports(cur, facility_id, limit))
+        return queries.facility_reports(cur, facility_id, limit).to_pandas()
 
 
 def facility_reports(facility_id: str, limit: int = 200) -> pd.DataFrame:
@@ -176,7 +143,7 @@ def _trend(
             bed_types=list(bed_types) if bed_types else None,
             districts=list(districts) if districts else None,
         )
-    return _frame(table)
+    return table.to_pandas()
 
 
 def trend(
@@ -191,6 +158,103 @@ def trend(
     return _trend(_path(), start, end, step, by, bed_types, districts)
 
 
-def now() -> datetime:
-    """The current time (aware, UTC)."""
-    return datetime.now(UTC)
+@st.cache_data(ttl=CACHE_S, show_spinner=False)
+def _placements(
+    path: str, facility_ids: tuple[str, ...] | None, open_only: bool
+) -> list[dict[str, Any]]:
+    with _cursor(path) as cur:
+        ids = list(facility_ids) if facility_ids is not None else None
+        return queries.placement_list(cur, facility_ids=ids, open_only=open_only).to_pylist()
+
+
+def placements(
+    facility_ids: tuple[str, ...] | None = None, *, open_only: bool = False
+) -> list[dict[str, Any]]:
+    """Placements (of some facilities, or open ones only), open first, newest first."""
+    return _placements(_path(), facility_ids, open_only)
+
+
+@st.cache_data(ttl=CACHE_S, show_spinner=False)
+def _placement_history(path: str, placement_ids: tuple[str, ...]) -> pd.DataFrame:
+    with _cursor(path) as cur:
+        return queries.placement_history(cur, list(placement_ids)).to_pandas()
+
+
+def placement_history(placement_ids: tuple[str, ...]) -> pd.DataFrame:
+    """Every event of these placements, oldest first."""
+    return _placement_history(_path(), placement_ids)
+
+
+@st.cache_data(ttl=CACHE_S, show_spinner=False)
+def _notice_list(path: str) -> list[dict[str, Any]]:
+    with _cursor(path) as cur:
+        return queries.notice_list(cur).to_pylist()
+
+
+def notice_list() -> list[dict[str, Any]]:
+    """Notices newest first, withdrawn and ended ones included."""
+    return _notice_list(_path())
+
+
+# What a form is about to change is read fresh, never from the cache: the report form follows a
+# newer report the moment it is stored, and an answer goes to the facility as stored now.
+
+
+def facility_current(facility_id: str) -> list[dict[str, Any]]:
+    """One facility's current line per bed type (uncached: what its report form starts from)."""
+    with _cursor(_path()) as cur:
+        return queries.facility_current(cur, facility_id).to_pylist()
+
+
+def facility_status(facility_id: str) -> dict[str, tuple[str, datetime]]:
+    """A facility's newest `accepting` and `ed_status`, with when (uncached)."""
+    with _cursor(_path()) as cur:
+        return queries.facility_status(cur, facility_id)
+
+
+def newest_report(facility_id: str) -> dict[str, Any] | None:
+    """A facility's newest report (uncached), or None."""
+    with _cursor(_path()) as cur:
+        rows = queries.facility_reports(cur, facility_id, 1).to_pylist()
+    return rows[0] if rows else None
+
+
+def placement_facility(placement_id: str) -> str | None:
+    """The facility a placement was requested of (uncached)."""
+    with _cursor(_path()) as cur:
+        return queries.placement_facility(cur, placement_id)
+
+
+def snapshot_at(as_of: datetime, known_at: datetime) -> snapshot.Snapshot:
+    """The contract's snapshot at as_of from what had arrived by known_at (made now)."""
+    config = settings()
+    with _cursor(_path()) as cur:
+        return snapshot.build(
+            cur,
+            as_of=as_of,
+            known_at=known_at,
+            timezone=config.timezone,
+            stale_after=config.stale_after,
+        )
+
+
+@st.cache_data(ttl=REPORT_CACHE_S, show_spinner=False)
+def _range_report(
+    path: str, first: date, last: date, cutoff: time, known_at: datetime
+) -> report.RangeReport:
+    config = settings()
+    with _cursor(path) as cur:
+        return report.build(
+            cur,
+            first,
+            last,
+            cutoff=cutoff,
+            timezone=config.timezone,
+            stale_after=config.stale_after,
+            known_at=known_at,
+        )
+
+
+def range_report(first: date, last: date, cutoff: time, known_at: datetime) -> report.RangeReport:
+    """Per day at the cutoff, totals per district and bed type."""
+    return _range_report(_path(), first, last, cutoff, known_at)

@@ -36,6 +36,8 @@ READY = {
     "find": '[data-testid="stButton"]',
     "export": '[data-testid="stDataFrame"]',
 }
+# A page's heading is its navigation title, except where it says more.
+HEADINGS = {"overview": "overview.title", "trends": "trends.title"}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -81,19 +83,18 @@ def sign_in(page: object, user: str, password: str) -> None:
 
 def open_page(page: object, url: str, name: str, lang: str) -> None:
     """Go to a page through the navigation (a reload would start a new, signed-out session)."""
-    from dashboard.i18n import t
-    from dashboard.i18n_staff import t as staff_t
+    from dashboard.texts import t
 
     href = f"{url.rstrip('/')}/" + ("" if name == "overview" else name)
     page.click(f'[data-testid="stTopNavLink"][href="{href}"]')  # type: ignore[attr-defined]
-    heading = t(f"{name}.title", lang) if name != "export" else staff_t("page.export", lang)
+    heading = t(HEADINGS.get(name, f"page.{name}"), lang)
     page.locator("h3", has_text=heading).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
     page.wait_for_selector(READY[name], timeout=60_000)  # type: ignore[attr-defined]
     idle(page)
 
 
 def switch_language(page: object, lang: str) -> None:
-    from dashboard.i18n import LANG_NAMES
+    from dashboard.texts import LANG_NAMES
 
     page.locator(  # type: ignore[attr-defined]
         '[data-testid="stButtonGroup"] button', has_text=LANG_NAMES[lang]

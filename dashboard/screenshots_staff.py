@@ -96,7 +96,7 @@ def capture(url: str, out: Path, accounts: dict[str, tuple[str, str]]) -> list[P
     """Sign in as each role in turn and save `<page>_<lang>.png` for its pages."""
     from playwright.sync_api import sync_playwright
 
-    from dashboard.i18n_staff import t
+    from dashboard.texts import t
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -110,7 +110,7 @@ def capture(url: str, out: Path, accounts: dict[str, tuple[str, str]]) -> list[P
                 for lang in ("ja", "en"):
                     switch_language(page, lang)
                     for name in (n for n, r in PAGES.items() if r == role):
-                        show(page, url, name, t(f"{name}.title", lang), READY[name][lang])
+                        show(page, url, name, t(f"page.{name}", lang), READY[name][lang])
                         path = out / f"{name}_{lang}.png"
                         page.screenshot(path=str(path))
                         written.append(path)

@@ -2,57 +2,44 @@
 
 from __future__ import annotations
 
-import logging
-import sqlite3
-import threading
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import get_args
 
 import streamlit as st
-from kafka.errors import KafkaError
 
 from bedboard.settings import Settings
-from dashboard import auth, data
-from dashboard.i18n import bed_label, lang, local_time
-from dashboard.i18n_staff import TEXT, t
+from dashboard import auth, data, runtime
+from dashboard.formats import local_time
 from dashboard.model import display_name
+from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import escape_markdown
 from producers import forms
 from producers.identity import MAY
 from producers.publisher import Publisher, Receipt
+from schemas import glossary
 from schemas.events import BED_TYPES, AgeBand, Event, Need
 from schemas.problems import Problem
 
-log = logging.getLogger(__name__)
-DRAIN_EVERY_S = 5.0
-AGE_BANDS: tuple[str, ...] = AgeBand.__args__  # type: ignore[attr-defined]
-NEEDS: tuple[str, ...] = Need.__args__  # type: ignore[attr-defined]
-SEVERITIES = ("mild", "moderate", "severe")
+AGE_BANDS: tuple[str, ...] = get_args(AgeBand)
+NEEDS: tuple[str, ...] = get_args(Need)
+SEVERITIES = glossary.PATIENT_SEVERITIES
+# A form field -> the text its input is labelled with, so that a problem names it the same way.
+FIELDS = {
+    "usable": "column.usable",
+    "occupied": "column.occupied",
+    "note": "col.note",
+    "reason": "placement.reason",
+    "title": "field.title",
+    "body": "field.body",
+    "expires_at": "notices.expires",
+    "facility_id": "col.facility",
+}
 
 
 def publisher() -> Publisher:
-    """This process's publisher (one outbox, one producer), for the current settings."""
-    config = data.settings()
-    return _publisher(config.bootstrap_servers, config.topic_prefix, str(config.outbox_path))
-
-
-@st.cache_resource(show_spinner=False)
-def _publisher(bootstrap: str, prefix: str, outbox: str) -> Publisher:
-    made = Publisher(data.settings())
-    # Queued submissions go out when the broker is back, even if nobody submits again.
-    threading.Thread(target=_drain, args=(made,), name="bedboard-outbox", daemon=True).start()
-    return made
-
-
-def _drain(made: Publisher) -> None:
-    wake = threading.Event()
-    while not wake.wait(DRAIN_EVERY_S):
-        try:
-            if made.queued:
-                made.drain()
-        except (KafkaError, OSError, sqlite3.Error) as error:
-            log.warning("outbox drain failed, retrying: %s", error)
+    """This process's one publisher (one outbox, one producer), owned by the runtime."""
+    return runtime.get().publisher
 
 
 def send(events: Sequence[Event]) -> Receipt:
@@ -72,10 +59,9 @@ def show_receipt(receipt: Receipt, settings: Settings) -> None:
 def field_label(field: str) -> str:
     """A problem's field as the form names it: adult_icu.occupied -> 成人ICU・使用中."""
     head, _, tail = field.partition(".")
-    if head in BED_TYPES and tail:
-        return f"{bed_label(head)}・{t('field.' + tail)}"
-    key = f"field.{field}"
-    return t(key) if key in TEXT else field
+    if head in BED_TYPES and tail in FIELDS:
+        return f"{bed_label(head)}・{t(FIELDS[tail])}"
+    return t(FIELDS[field]) if field in FIELDS else field
 
 
 def describe(problem: Problem) -> str:
@@ -108,7 +94,7 @@ STATUS_ICONS = {
 
 def status_markdown(status: str) -> str:
     """A placement's status as icon and word (Markdown): never colour alone."""
-    return f"{STATUS_ICONS.get(status, '')} **{t('status.' + status)}**"
+    return f"{STATUS_ICONS.get(status, '')} **{t('placement.' + status)}**"
 
 
 def patient_text(age_band: str, severity: str, needs: Sequence[str]) -> str:
@@ -141,16 +127,16 @@ def request_placement(
         with st.form(f"request-{facility_id}-{bed_type}"):
             left, right = st.columns(2)
             age = left.selectbox(
-                t("placement.age_band"), AGE_BANDS, index=_index(AGE_BANDS, age_band, 7)
+                t("patient.age_band"), AGE_BANDS, index=_index(AGE_BANDS, age_band, 7)
             )
             level = right.selectbox(
-                t("placement.severity"),
+                t("patient.severity"),
                 SEVERITIES,
                 index=_index(SEVERITIES, severity, 1),
                 format_func=lambda s: t(f"severity.{s}"),
             )
             wanted = st.multiselect(
-                t("placement.needs"),
+                t("patient.needs"),
                 NEEDS,
                 default=[n for n in needs if n in NEEDS],
                 format_func=lambda n: t(f"need.{n}"),
@@ -208,8 +194,3 @@ def facility_names() -> dict[str, str]:
 def facility_label(facility_id: str, names: dict[str, str]) -> str:
     name = names.get(facility_id)
     return f"{name} ({facility_id})" if name and name != facility_id else facility_id
-
-
-def cursor() -> Any:
-    """A fresh cursor on this process's replica, for one page run (live reads, no cache)."""
-    return data.replica().cursor()

@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, model
-from dashboard.i18n import LANG_NAMES, LANGS, ago, local_time, t
+from dashboard.formats import ago, local_time
 from dashboard.model import ACCEPTING_ICONS, ED_ICONS, ICONS, STALE_ICON, TINTS
+from dashboard.texts import LANG_NAMES, LANGS, t, term
 
 REFRESH_S = 5  # live panels redraw this often (the issue allows at most 5 s)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
@@ -23,11 +24,11 @@ def level_text(level: str) -> str:
 
 
 def accepting_text(value: str | None) -> str:
-    return f"{ACCEPTING_ICONS.get(value, '—')} {t('accepting.' + (value or 'unknown'))}"
+    return f"{ACCEPTING_ICONS.get(value, '—')} {term('accepting', value)}"
 
 
 def ed_text(value: str | None) -> str:
-    return f"{ED_ICONS.get(value, '—')} {t('ed.' + (value or 'unknown'))}"
+    return f"{ED_ICONS.get(value, '—')} {term('ed_status', value)}"
 
 
 def freshness(last_report: Any, now: datetime, stale: bool) -> str:
@@ -87,7 +88,7 @@ def live_status() -> None:
     """Live, with the newest event's age; or a banner when the broker is away, data kept."""
     now = data.now()
     feed = data.feed_enabled()
-    state = model.feed_state(feed, data.replica().health, data.started_at(), now)
+    state = model.feed_state(feed, data.health(), data.started_at(), now)
     newest = data.last_ingest()
     age = ago(newest, now) if newest else None
     updated = t("live.updated", time=local_time(now, data.settings().zone, date=False))
@@ -102,7 +103,7 @@ def live_status() -> None:
         text, badge = t("live.connecting"), ":gray-badge[:material/hourglass_top:]"
     else:
         text = t("live.on", ago=age) if age else t("live.no_events")
-        lag = data.replica().health.lag
+        lag = data.health().lag
         if lag:
             text += " · " + t("live.lag", n=f"{lag:,}")
         badge = ":green-badge[:material/sensors: " + t("live.badge_on") + "]"

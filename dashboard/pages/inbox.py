@@ -7,26 +7,23 @@ from typing import Any
 
 import streamlit as st
 
-from consumers import queries
 from dashboard import auth, data, staff
-from dashboard.i18n import bed_label
-from dashboard.i18n_staff import t
+from dashboard.texts import bed_label, t
 from dashboard.widgets import escape_markdown
 from producers import forms
 
 REFRESH_S = 3
 ANSWERED = "inbox_answered"  # placement ids answered here, until the replica shows the answer
 
-identity = auth.require(*auth.PAGE_ROLES["inbox"])
+identity = auth.require_page("inbox")
 names = staff.facility_names()
-st.subheader(t("inbox.title"))
+st.subheader(t("page.inbox"))
 st.caption(t("inbox.lead"))
 
 
 def answer(placement_id: str, decision: str, reason: str | None = None) -> None:
     """Send the facility's answer; the facility is the placement's own, read from the replica."""
-    with staff.cursor() as cur:
-        facility_id = queries.placement_facility(cur, placement_id)
+    facility_id = data.placement_facility(placement_id)
     if facility_id is None:
         return
     try:
@@ -70,9 +67,8 @@ def request_card(row: dict[str, Any]) -> None:
 @st.fragment(run_every=REFRESH_S)
 def inbox() -> None:
     """Redrawn every few seconds, so a new request shows up without reloading."""
-    facility_ids = None if identity.role == "admin" else list(identity.facilities)
-    with staff.cursor() as cur:
-        rows = queries.placement_list(cur, facility_ids=facility_ids, open_only=True).to_pylist()
+    facility_ids = None if identity.role == "admin" else tuple(identity.facilities)
+    rows = data.placements(facility_ids, open_only=True)
     waiting = [r for r in rows if r["status"] == "requested"]
     answered = [r for r in rows if r["status"] != "requested"]
     if not waiting:

@@ -7,13 +7,13 @@ from typing import Any
 
 import streamlit as st
 
-from consumers import queries
 from dashboard import auth, data, staff
-from dashboard.i18n_staff import t
+from dashboard.texts import t
 from dashboard.widgets import escape_markdown
 from producers import forms
+from schemas import glossary
 
-SEVERITIES = ("info", "warning", "critical")
+SEVERITIES = glossary.NOTICE_SEVERITIES
 BOX = {"critical": st.error, "warning": st.warning, "info": st.info}
 ICONS = {
     "info": ":material/info:",
@@ -23,10 +23,10 @@ ICONS = {
 RECEIPT = "notices_receipt"
 DRAFT = "notices_draft"  # a new number after each notice posted: fresh, empty fields
 
-identity = auth.require(*auth.PAGE_ROLES["notices"])
+identity = auth.require_page("notices")
 config = data.settings()
 zone = config.zone
-st.subheader(t("notices.title"))
+st.subheader(t("page.notices"))
 
 if receipt := st.session_state.pop(RECEIPT, None):
     staff.show_receipt(receipt, config)
@@ -38,7 +38,7 @@ with st.expander(t("notices.post"), expanded=True, icon=":material/campaign:"):
         SEVERITIES,
         default="info",
         required=True,
-        format_func=lambda s: f"{ICONS[s]} {t(f'severity.{s}')}",
+        format_func=lambda s: f"{ICONS[s]} {t(f'notice_severity.{s}')}",
         key="notice_severity",
     )
     title = st.text_input(t("notices.heading"), max_chars=100, key=f"notice_title:{draft}")
@@ -85,22 +85,20 @@ def withdraw(notice_id: str) -> None:
 @st.fragment(run_every=5)
 def posted() -> None:
     st.markdown(f"**{t('notices.list')}**")
-    with staff.cursor() as cur:
-        notices = queries.notice_list(cur).to_pylist()
+    notices = data.notice_list()
     if not notices:
         st.caption(t("notices.empty"))
     now = data.now()
     for notice in notices:
         state = state_of(notice, now)
-        meta = t("notices.meta", time=staff.when(notice["posted_at"]), by=notice["posted_by"])
+        meta = t("notice.posted", time=staff.when(notice["posted_at"]), by=notice["posted_by"])
         if notice["expires_at"] is not None:
-            meta += " · " + t("notices.until", time=staff.when(notice["expires_at"]))
+            meta += " · " + t("notice.until", time=staff.when(notice["expires_at"]))
         meta += f" · {t('notices.' + state)}"
         with st.container(border=True):
             # People wrote the title and body: escaped or plain, so they show exactly as written.
-            heading = (
-                f"{t('severity.' + notice['severity'])} · **{escape_markdown(notice['title'])}**"
-            )
+            severity = t("notice_severity." + notice["severity"])
+            heading = f"{severity} · **{escape_markdown(notice['title'])}**"
             if state == "active":
                 BOX[notice["severity"]](heading)
             else:

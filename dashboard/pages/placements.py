@@ -8,18 +8,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from consumers import queries
 from dashboard import auth, data, staff
-from dashboard.i18n import bed_label
-from dashboard.i18n_staff import t
+from dashboard.texts import bed_label, t
 from producers import forms
 
 REFRESH_S = 3
 OUTCOMES = ("admitted", "cancelled", "expired")
 
-identity = auth.require(*auth.PAGE_ROLES["placements"])
+identity = auth.require_page("placements")
 names = staff.facility_names()
-st.subheader(t("placements.title"))
+st.subheader(t("page.placements"))
 st.caption(t("placements.lead"))
 open_only = st.toggle(t("placements.open"), value=True, key="placements_open")
 
@@ -42,13 +40,13 @@ def history(events: pd.DataFrame) -> None:
     for event in events.itertuples(index=False):
         detail = json.loads(event.detail)
         what = detail.get("decision") or detail.get("outcome") or ""
-        text = t(f"status.{what}") if what else ""
+        text = t(f"placement.{what}") if what else ""
         if detail.get("reason"):
             text += f" · {detail['reason']}"
         rows.append(
             {
                 t("placement.updated_at"): staff.when(event.occurred_at),
-                t("placement.status"): t(f"history.{event.type}"),
+                t("col.status"): t(f"history.{event.type}"),
                 t("col.detail"): text,
                 t("col.sender"): f"{event.actor_user} ({event.actor_org})",
             }
@@ -81,7 +79,7 @@ def placement_card(row: dict[str, Any], events: pd.DataFrame) -> None:
                 t("placements.close"), icon=":material/done_all:", width="stretch"
             ):
                 for outcome in OUTCOMES:
-                    if st.button(t(f"outcome.{outcome}"), key=f"close:{pid}:{outcome}",
+                    if st.button(t(f"placement.{outcome}"), key=f"close:{pid}:{outcome}",
                                  width="stretch"):  # fmt: skip
                         close(pid, outcome)
 
@@ -89,10 +87,8 @@ def placement_card(row: dict[str, Any], events: pd.DataFrame) -> None:
 @st.fragment(run_every=REFRESH_S)
 def placements(open_only: bool) -> None:
     """Redrawn every few seconds: an answer from the facility shows up without reloading."""
-    with staff.cursor() as cur:
-        rows = queries.placement_list(cur, open_only=open_only).to_pylist()
-        ids = [row["placement_id"] for row in rows]
-        events = queries.placement_history(cur, ids).to_pandas()
+    rows = data.placements(open_only=open_only)
+    events = data.placement_history(tuple(row["placement_id"] for row in rows))
     if not rows:
         st.info(t("placements.empty"), icon=":material/forum:")
     for row in rows:

@@ -7,11 +7,9 @@ from datetime import datetime
 
 import streamlit as st
 
-from consumers import queries
 from dashboard import auth, data, staff
-from dashboard.i18n import bed_label, lang
-from dashboard.i18n_staff import t
 from dashboard.model import bed_type_order
+from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import escape_markdown
 from producers import forms
 from schemas.events import BED_TYPES
@@ -54,10 +52,10 @@ def send_pending() -> None:
     st.rerun()
 
 
-identity = auth.require(*auth.PAGE_ROLES["report"])
+identity = auth.require_page("report")
 config = data.settings()
 names = staff.facility_names()
-st.subheader(t("report.title"))
+st.subheader(t("page.report"))
 
 # Staff report for their own facilities only; an administrator may act for any.
 choices = list(identity.facilities) if identity.role != "admin" else sorted(names)
@@ -72,17 +70,16 @@ with form_side:
         st.markdown(f"**{escape_markdown(staff.facility_label(facility_id, names))}**")
     else:
         facility_id = st.selectbox(
-            t("report.facility"),
+            t("col.facility"),
             choices,
             format_func=lambda fid: staff.facility_label(fid, names),
             # Keyed by language: a select box keeps the labels it was first drawn with.
             key=f"report_facility:{lang()}",
         )
 
-with staff.cursor() as cur:
-    last = queries.facility_current(cur, facility_id).to_pylist()
-    status = queries.facility_status(cur, facility_id)
-    newest_report = queries.facility_reports(cur, facility_id, 1).to_pylist()
+last = data.facility_current(facility_id)
+status = data.facility_status(facility_id)
+newest_report = data.newest_report(facility_id)
 current = {line["bed_type"]: line for line in last}
 registry = data.facilities()
 licensed = registry.loc[registry["facility_id"] == facility_id, "licensed_beds"]
@@ -90,8 +87,8 @@ licensed_types = list(json.loads(licensed.iloc[0] or "{}")) if len(licensed) els
 
 with last_side:
     st.markdown(f"**{t('report.last')}**")
-    if newest_report:
-        report = newest_report[0]
+    if newest_report is not None:
+        report = newest_report
         st.caption(
             t("report.last_meta", time=staff.when(report["occurred_at"]), by=report["actor_user"])
         )
@@ -102,7 +99,7 @@ with last_side:
         )
         st.text(lines)
         if report["note"]:
-            st.caption(t("report.last_note"))
+            st.caption(t("col.note"))
             st.text(report["note"])  # plain text: never Markdown, never HTML
     else:
         st.caption(t("report.first"))
@@ -117,8 +114,8 @@ with form_side:
     with st.form(f"report:{facility_id}", enter_to_submit=False):
         head = st.columns([3, 2, 2])
         head[0].markdown(f"**{t('report.beds')}**")
-        head[1].markdown(f"**{t('col.usable')}**")
-        head[2].markdown(f"**{t('col.occupied')}**")
+        head[1].markdown(f"**{t('column.usable')}**")
+        head[2].markdown(f"**{t('column.occupied')}**")
         counts: dict[str, dict[str, int | None]] = {}
         shown = bed_type_order([*current, *licensed_types, *st.session_state.get(
             f"report_extra:{facility_id}", []
@@ -128,7 +125,7 @@ with form_side:
             row[0].text(bed_label(code))
             counts[code] = {
                 name: column.number_input(
-                    f"{bed_label(code)} {t('col.' + name)}",
+                    f"{bed_label(code)} {t('column.' + name)}",
                     min_value=0,
                     max_value=5000,
                     step=1,
@@ -152,7 +149,7 @@ with form_side:
         ed_status = right.segmented_control(
             t("report.ed"),
             ED_STATUS,
-            format_func=lambda v: t(f"ed.{v}"),
+            format_func=lambda v: t(f"ed_status.{v}"),
             key=prefill(f"report_ed:{facility_id}", *status.get("ed_status", (None, None))),
         )
         note = st.text_area(

@@ -7,30 +7,27 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from consumers import queries
 from dashboard import auth, data, staff
-from dashboard.i18n import bed_label, lang
-from dashboard.i18n_staff import t
+from dashboard.texts import bed_label, lang, t
 from producers import upload
 from schemas.events import BED_TYPES
 
 SENT = "upload_sent"  # hash of the file last sent, so that a rerun never sends it twice
 
-identity = auth.require(*auth.PAGE_ROLES["upload"])
+identity = auth.require_page("upload")
 config = data.settings()
 names = staff.facility_names()
-st.subheader(t("upload.title"))
+st.subheader(t("page.upload"))
 st.caption(t("upload.help"))
 
 # The template holds the sender's own facilities, prefilled with their current counts.
 facility_ids = list(identity.facilities) if identity.role != "admin" else sorted(names)
 lines: list[tuple[str, str, int | None, int | None]] = []
-with staff.cursor() as cur:
-    for facility_id in facility_ids:
-        current = queries.facility_current(cur, facility_id).to_pylist()
-        lines += [(facility_id, r["bed_type"], r["usable"], r["occupied"]) for r in current]
-        if not current:
-            lines.append((facility_id, "medical_surgical", None, None))
+for facility_id in facility_ids:
+    current = data.facility_current(facility_id)
+    lines += [(facility_id, r["bed_type"], r["usable"], r["occupied"]) for r in current]
+    if not current:
+        lines.append((facility_id, "medical_surgical", None, None))
 template, codes = st.columns([1, 3], vertical_alignment="top")
 template.download_button(
     t("upload.template"),
@@ -42,7 +39,9 @@ template.download_button(
 )
 with codes.expander(t("upload.codes")):
     st.dataframe(
-        pd.DataFrame({"bed_type": list(BED_TYPES), t("col.bed_type"): map(bed_label, BED_TYPES)}),
+        pd.DataFrame(
+            {"bed_type": list(BED_TYPES), t("column.bed_type"): map(bed_label, BED_TYPES)}
+        ),
         hide_index=True,
         width="stretch",
     )

@@ -30,7 +30,7 @@ def open_app(page: str | None = None, **state: object) -> AppTest:
         at.session_state[key] = value
     at.run()
     if page:
-        at.switch_page(f"views/{page}.py").run()
+        at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
@@ -53,10 +53,10 @@ def test_overview_totals_match_the_state_query(city: Path, now: datetime) -> Non
     rows = snapshot(city, datetime.now(UTC))
     shown = metrics(open_app())
 
-    assert shown["即応病床"] == f"{rows['usable'].sum():,}"
+    assert shown["即応病床数"] == f"{rows['usable'].sum():,}"
     assert shown["使用中"] == f"{rows['occupied'].sum():,}"
     assert shown["空床"] == f"{rows['available'].sum():,}"
-    assert shown["稼働率"] == f"{rows['occupied'].sum() / rows['usable'].sum() * 100:.1f}%"
+    assert shown["病床使用率"] == f"{rows['occupied'].sum() / rows['usable'].sum() * 100:.1f}%"
     per_facility = rows.groupby("facility_id").first()
     assert shown["✓ 受入可"] == f"{(per_facility['accepting'] == 'open').sum()}施設"
     assert shown["△ 制限あり"] == f"{(per_facility['accepting'] == 'limited').sum()}施設"
@@ -69,10 +69,10 @@ def test_overview_by_bed_type_matches_the_state_query(city: Path) -> None:
     table = open_app().dataframe[0].value.set_index("病床種別")
 
     expected = rows.groupby("bed_type")[["usable", "occupied", "available"]].sum()
-    assert table.loc["成人ICU", "即応病床"] == expected.loc["adult_icu", "usable"] == 22
+    assert table.loc["成人ICU", "即応病床数"] == expected.loc["adult_icu", "usable"] == 22
     assert table.loc["成人ICU", "使用中"] == expected.loc["adult_icu", "occupied"] == 23
     assert (
-        table.loc["成人ICU", "状況"] == "✖ 超過"
+        table.loc["成人ICU", "状態"] == "✖ 超過"
     )  # occupied > usable: shown, flagged, not clipped
     assert table.loc["一般 (内科・外科)", "空床"] == expected.loc["medical_surgical", "available"]
 
@@ -100,9 +100,9 @@ def test_overview_words_the_alert_processors_alerts_like_its_own(city: Path, now
     write_replica(city, [raised])
     alerts = open_app().dataframe[1].value
 
-    assert list(alerts["種別"]) == ["稼働率が高い"]
+    assert list(alerts["種別"]) == ["病床使用率が高い"]
     assert list(alerts["施設"]) == ["いちょう総合病院"]
-    assert list(alerts["内容"]) == ["成人ICU: 稼働率 100.0%"]  # worded, not raw key: value
+    assert list(alerts["内容"]) == ["成人ICU: 病床使用率 100.0%"]  # worded, not raw key: value
 
 
 def test_overview_derives_alerts_from_the_board_when_none_were_raised(city: Path) -> None:
@@ -112,7 +112,7 @@ def test_overview_derives_alerts_from_the_board_when_none_were_raised(city: Path
     assert ("病床超過", "こもれび医療センター") in set(
         zip(alerts["種別"], alerts["施設"], strict=True)
     )
-    assert ("受入停止", "はなみずき病院") in set(zip(alerts["種別"], alerts["施設"], strict=True))
+    assert ("受入停止中", "はなみずき病院") in set(zip(alerts["種別"], alerts["施設"], strict=True))
     assert ("報告の更新遅れ", "やまゆり病院") in set(
         zip(alerts["種別"], alerts["施設"], strict=True)
     )
@@ -179,7 +179,7 @@ def test_facility_shows_history_reports_and_the_note_as_plain_text(city: Path) -
 
     assert [e.value for e in at.text] == [NOTE]  # st.text: never Markdown, never HTML
     current = at.dataframe[0].value.set_index("病床種別")
-    assert current.loc["成人ICU", "使用中"] == 12 and current.loc["成人ICU", "状況"] == "● 満床"
+    assert current.loc["成人ICU", "使用中"] == 12 and current.loc["成人ICU", "状態"] == "● 満床"
     log = at.dataframe[1].value
     assert len(log) == 2  # two reports, the newest first
     assert log["送信者"].iloc[0] == "hospital:bedmgr.hj-0001"
@@ -210,7 +210,7 @@ def test_trends_end_on_the_current_totals(city: Path) -> None:
     expected = rows.groupby("bed_type")[["usable", "occupied"]].sum()
     assert latest.loc["成人ICU", "使用中"] == f"{expected.loc['adult_icu', 'occupied']:,}"
     assert (
-        latest.loc["一般 (内科・外科)", "即応病床"]
+        latest.loc["一般 (内科・外科)", "即応病床数"]
         == f"{expected.loc['medical_surgical', 'usable']:,}"
     )
     assert len(at.get("plotly_chart")) == 1
@@ -265,7 +265,7 @@ def test_every_page_speaks_english(city: Path, page: str | None) -> None:
         if isinstance(e.value, str)
     )  # fmt: skip
 
-    titles = {None: "Beds across the city", "board": "Bed board", "facility": "Facility",
-              "map": "Map", "trends": "Occupancy over time", "find": "Find a bed"}  # fmt: skip
+    titles = {None: "Beds across the city", "board": "Board", "facility": "Facility",
+              "map": "Map", "trends": "Occupancy rate over time", "find": "Find a bed"}  # fmt: skip
     assert titles[page] in [s.value for s in at.subheader]
     assert "最終受信" not in words and "更新" not in words

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from bedboard.settings import Settings
 from consumers.rules import Accepted
 from consumers.store import Batch, Store, connect
-from dashboard import auth, data
+from dashboard import auth, runtime
 from dashboard.accounts import UsersFile
 from dashboard.data import NO_FEED_ENV
 from producers import forms
@@ -258,7 +258,7 @@ def test_a_newer_report_never_overwrites_what_is_being_typed(
     newer = forms.capacity_report(
         STAFF, "HJ-0001", [forms.BedInput("adult_icu", 30, 1)], now=now, accepting="closed"
     )
-    live = data.replica()  # the app's own replica, as its roll-up would write it
+    live = runtime.get().replica  # the app's own replica, as its roll-up would write it
     Store(live.cursor()).write(Batch(accepted={"capacity": [Accepted(newer, now)]},
                                      read={"capacity": 1}))  # fmt: skip
     at.button[0].click().run()

@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, figures, model
-from dashboard.i18n import bed_label, lang, local_time, number, percent, t
+from dashboard.formats import local_time, number, percent
+from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import (
     REFRESH_S,
     accepting_text,
@@ -22,8 +23,8 @@ from dashboard.widgets import (
 
 RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
-auth.require(*auth.PAGE_ROLES["facility"])  # the server-side role check, on every run
-st.subheader(t("facility.title"))
+auth.require_page("facility")  # the server-side role check, on every run
+st.subheader(t("page.facility"))
 config = data.settings()
 board = data.board()
 registry = data.facilities()
@@ -35,11 +36,11 @@ if not sources:
 
 pick, span = st.columns([3, 2])
 facility_id = pick.selectbox(
-    t("facility.choose"), sources, key="facility_id", bind="query-params",
+    t("col.facility"), sources, key="facility_id", bind="query-params",
     format_func=lambda fid: f"{names.get(fid, fid)} ({fid})" if fid in names else fid,
 )  # fmt: skip
 range_key = span.segmented_control(
-    t("facility.range"), tuple(RANGES), format_func=lambda k: t("range." + k),
+    t("range"), tuple(RANGES), format_func=lambda k: t("span." + k),
     default="24h", required=True, key="facility_range", persist_state="session",
 )  # fmt: skip
 
@@ -105,23 +106,23 @@ def current_beds(lines: pd.DataFrame) -> None:
     ordered = lines.set_index("bed_type").loc[model.bed_type_order(lines["bed_type"])]
     shown = pd.DataFrame(
         {
-            t("col.bed_type"): [bed_label(code) for code in ordered.index],
-            t("col.level"): ordered["level"].map(level_text).values,
-            t("col.available"): ordered["available"].values,
-            t("col.occupied"): ordered["occupied"].values,
-            t("col.usable"): ordered["usable"].values,
-            t("col.occupancy"): ordered["occupancy_rate"].map(percent).values,
-            t("col.time"): [local_time(at, config.zone) for at in ordered["reported_at"]],
+            t("column.bed_type"): [bed_label(code) for code in ordered.index],
+            t("col.status"): ordered["level"].map(level_text).values,
+            t("column.available"): ordered["available"].values,
+            t("column.occupied"): ordered["occupied"].values,
+            t("column.usable"): ordered["usable"].values,
+            t("column.occupancy_rate"): ordered["occupancy_rate"].map(percent).values,
+            t("column.reported_at"): [local_time(at, config.zone) for at in ordered["reported_at"]],
         }
     )
     tint = [f"background-color: {model.TINTS[level]}" for level in ordered["level"]]
     st.dataframe(
-        shown.style.apply(lambda _: tint, subset=[t("col.level")]),
+        shown.style.apply(lambda _: tint, subset=[t("col.status")]),
         hide_index=True,
         column_config={
             # Narrow number columns keep the whole table beside the history chart.
             key: st.column_config.NumberColumn(format="localized", width="small")
-            for key in (t("col.available"), t("col.occupied"), t("col.usable"))
+            for key in (t("column.available"), t("column.occupied"), t("column.usable"))
         },
     )
 
@@ -139,7 +140,7 @@ def latest_note(reports: pd.DataFrame) -> None:
 def history(facility_id: str, bed_types: list[str], now, span: timedelta) -> None:  # noqa: ANN001
     since = now - span
     lines = data.facility_lines(facility_id, since.replace(second=0, microsecond=0))
-    words = {"usable": t("col.usable"), "occupied": t("col.occupied")}
+    words = {"usable": t("column.usable"), "occupied": t("column.occupied")}
     start, end = pd.Timestamp(since), pd.Timestamp(now)
     figure = figures.history(lines, bed_types, bed_label, words, config.zone, start, end)
     st.plotly_chart(figure, config={"displaylogo": False}, key="facility_history")
@@ -148,7 +149,7 @@ def history(facility_id: str, bed_types: list[str], now, span: timedelta) -> Non
 def reports_log(reports: pd.DataFrame) -> None:
     shown = pd.DataFrame(
         {
-            t("col.time"): [local_time(at, config.zone) for at in reports["occurred_at"]],
+            t("column.reported_at"): [local_time(at, config.zone) for at in reports["occurred_at"]],
             t("col.received"): [local_time(at, config.zone) for at in reports["ingested_at"]],
             t("col.sender"): reports["actor_org"] + ":" + reports["actor_user"],
             t("accepting"): reports["accepting"].map(

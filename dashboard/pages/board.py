@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, model
-from dashboard.i18n import bed_label, lang, number, t
+from dashboard.formats import number
+from dashboard.texts import bed_label, lang, t, term
 from dashboard.widgets import (
     REFRESH_S,
     accepting_text,
@@ -21,8 +22,8 @@ from dashboard.widgets import (
 PAGE_SIZE = 50
 ACCEPTING = ("open", "limited", "closed", "unknown")
 
-auth.require(*auth.PAGE_ROLES["board"])  # the server-side role check, on every run
-st.subheader(t("board.title"))
+auth.require_page("board")  # the server-side role check, on every run
+st.subheader(t("page.board"))
 config = data.settings()
 everything = data.board()
 present = model.bed_type_order(everything["bed_type"]) if len(everything) else []
@@ -31,15 +32,21 @@ districts = sorted(everything.loc[everything["registered"], "district"].dropna()
 search, district_pick, type_pick, accepting_pick, sort_pick = st.columns([2, 2, 3, 2, 2])
 query = search.text_input(t("board.search"), key="board_search", persist_state="session")
 chosen_districts = district_pick.multiselect(
-    t("board.districts"), districts, placeholder=t("trends.all"), key="board_districts",
+    t("column.district"), districts, placeholder=t("trends.all"), key="board_districts",
     persist_state="session",
 )  # fmt: skip
 chosen_types = type_pick.multiselect(
-    t("board.bed_types"), present, format_func=bed_label, placeholder=t("trends.all"),
+    t("column.bed_type"), present, format_func=bed_label, placeholder=t("trends.all"),
     key="board_types", persist_state="session",
 )  # fmt: skip
+
+
+def accepting_word(value: str) -> str:
+    return term("accepting", None if value == "unknown" else value)
+
+
 chosen_accepting = accepting_pick.multiselect(
-    t("board.accepting"), ACCEPTING, format_func=lambda v: t("accepting." + v),
+    t("board.accepting"), ACCEPTING, format_func=accepting_word,
     placeholder=t("trends.all"), key="board_accepting", persist_state="session",
 )  # fmt: skip
 sort_by = sort_pick.selectbox(
@@ -106,7 +113,7 @@ def _table(rows: pd.DataFrame, bed_types: list[str], now) -> None:  # noqa: ANN0
     shown = pd.DataFrame(
         {
             t("col.facility"): model.display_names(rows, lang()),
-            t("col.district"): rows["district"].fillna(""),
+            t("column.district"): rows["district"].fillna(""),
             t("accepting"): rows["accepting"].map(accepting_text),
             t("ed"): rows["ed_status"].map(ed_text),
             t("col.updated"): freshness_of(rows, now),
@@ -142,7 +149,7 @@ def _table(rows: pd.DataFrame, bed_types: list[str], now) -> None:  # noqa: ANN0
     )  # fmt: skip
     if event.selection.rows:
         st.session_state["facility_id"] = rows["facility_id"].iloc[event.selection.rows[0]]
-        st.switch_page("views/facility.py")
+        st.switch_page("pages/facility.py")
 
 
 def _bed_types(codes: pd.Series) -> str:
@@ -164,7 +171,7 @@ def unregistered(lines: pd.DataFrame, now) -> None:  # noqa: ANN001
     st.dataframe(
         pd.DataFrame(
             {
-                t("col.facility_id"): per_source.index,
+                t("column.facility_id"): per_source.index,
                 t("col.lines"): per_source["bed_types"].values,
                 t("col.total_available"): per_source["available"].astype("int64").values,
                 t("col.updated"): freshness_of(per_source, now),

@@ -10,10 +10,11 @@ import streamlit as st
 
 from consumers.rules import occupancy_rate
 from dashboard import auth, data, model
-from dashboard.i18n import ago, bed_label, facilities, lang, local_time, number, percent, t
+from dashboard.formats import ago, facilities, local_time, number, percent
+from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import REFRESH_S, escape_markdown, level_text
 
-auth.require(*auth.PAGE_ROLES["overview"])  # the server-side role check, on every run
+auth.require_page("overview")  # the server-side role check, on every run
 NOTICE_BOX = {"critical": st.error, "warning": st.warning, "info": st.info}
 
 
@@ -43,10 +44,10 @@ def overview() -> None:
 def city_kpis(board: pd.DataFrame) -> None:
     total = model.totals(board)
     usable, occupied, available, occupancy = st.columns(4)
-    usable.metric(t("overview.usable"), number(total.usable), border=True)
-    occupied.metric(t("overview.occupied"), number(total.occupied), border=True)
-    available.metric(t("overview.available"), number(total.available), border=True)
-    occupancy.metric(t("overview.occupancy"), percent(total.occupancy), border=True)
+    usable.metric(t("column.usable"), number(total.usable), border=True)
+    occupied.metric(t("column.occupied"), number(total.occupied), border=True)
+    available.metric(t("column.available"), number(total.available), border=True)
+    occupancy.metric(t("column.occupancy_rate"), percent(total.occupancy), border=True)
 
 
 def facility_kpis(board: pd.DataFrame, stale_hours: float) -> None:
@@ -67,30 +68,30 @@ def bed_type_table(board: pd.DataFrame) -> None:
     per_type = model.by_bed_type(board)
     shown = pd.DataFrame(
         {
-            t("col.bed_type"): per_type["bed_type"].map(bed_label),
-            t("col.level"): per_type["level"].map(level_text),
-            t("col.available"): per_type["available"],
-            t("col.occupied"): per_type["occupied"],
-            t("col.usable"): per_type["usable"],
-            t("col.occupancy"): per_type["occupancy"].map(percent),
+            t("column.bed_type"): per_type["bed_type"].map(bed_label),
+            t("col.status"): per_type["level"].map(level_text),
+            t("column.available"): per_type["available"],
+            t("column.occupied"): per_type["occupied"],
+            t("column.usable"): per_type["usable"],
+            t("column.occupancy_rate"): per_type["occupancy"].map(percent),
         }
     )
     st.dataframe(
         shown.style.apply(
             lambda _: [f"background-color: {model.TINTS[lv]}" for lv in per_type["level"]],
-            subset=[t("col.level")],
+            subset=[t("col.status")],
         ),
         hide_index=True,
         height=38 + 35 * len(shown),  # every bed type in view, no inner scrolling
         column_config={
             key: st.column_config.NumberColumn(format="localized")
-            for key in (t("col.available"), t("col.occupied"), t("col.usable"))
+            for key in (t("column.available"), t("column.occupied"), t("column.usable"))
         },
     )
 
 
 def notices(now) -> None:  # noqa: ANN001
-    st.markdown(f"**{t('overview.notices')}**")
+    st.markdown(f"**{t('page.notices')}**")
     current = data.notices(now.replace(second=0, microsecond=0))
     if current.empty:
         st.caption(t("overview.no_notices"))
@@ -98,7 +99,7 @@ def notices(now) -> None:  # noqa: ANN001
     for notice in current.itertuples(index=False):
         when = t("notice.posted", time=local_time(notice.posted_at, zone), by=notice.posted_by)
         if notice.expires_at is not None and not pd.isna(notice.expires_at):
-            when += " · " + t("notice.expires", time=local_time(notice.expires_at, zone))
+            when += " · " + t("notice.until", time=local_time(notice.expires_at, zone))
         # Title and body come from people: escaped, so that they show exactly as written.
         body = f"**{escape_markdown(notice.title)}**  \n{escape_markdown(notice.body or '')}"
         NOTICE_BOX.get(notice.severity, st.info)(f"{body}  \n*{escape_markdown(when)}*")

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, figures, model
-from dashboard.i18n import bed_label, number, percent, step_label, t
+from dashboard.formats import number, percent, step_label
+from dashboard.texts import bed_label, t
 from dashboard.widgets import REFRESH_S
 
 # Range -> the step between points: about a hundred points whatever the range.
@@ -22,12 +23,12 @@ RANGES = {
 MEASURES = ("occupancy", "occupied", "available")
 KEY_BED_TYPES = ("adult_icu", "hcu", "medical_surgical", "negative_flow_isolation")
 MEASURE_WORDS = {
-    "occupancy": "col.occupancy",
-    "occupied": "col.occupied",
-    "available": "col.available",
+    "occupancy": "column.occupancy_rate",
+    "occupied": "column.occupied",
+    "available": "column.available",
 }
 
-auth.require(*auth.PAGE_ROLES["trends"])  # the server-side role check, on every run
+auth.require_page("trends")  # the server-side role check, on every run
 st.subheader(t("trends.title"))
 config = data.settings()
 board = data.board()
@@ -36,11 +37,11 @@ districts = sorted(board["district"].dropna().unique()) if len(board) else []
 
 span, by, measure = st.columns([3, 2, 3])
 range_key = span.segmented_control(
-    t("trends.range"), tuple(RANGES), format_func=lambda k: t("range." + k), default="24h",
+    t("range"), tuple(RANGES), format_func=lambda k: t("span." + k), default="24h",
     required=True, key="trends_range", persist_state="session",
 )  # fmt: skip
 breakdown = by.segmented_control(
-    t("trends.by"), ("bed_type", "district"), format_func=lambda k: t("trends.by_" + k),
+    t("trends.by"), ("bed_type", "district"), format_func=lambda k: t("column." + k),
     default="bed_type", required=True, key="trends_by", persist_state="session",
 )  # fmt: skip
 measure_key = measure.segmented_control(
@@ -52,16 +53,16 @@ if breakdown == "bed_type":
     # Every bed type at once is a tangle of lines: the ones a surge fills first, to begin with.
     first = [code for code in KEY_BED_TYPES if code in present] or present[:4]
     only_types = left.multiselect(
-        t("trends.bed_type"), present, default=first, format_func=bed_label,
+        t("column.bed_type"), present, default=first, format_func=bed_label,
         placeholder=t("trends.all"), key="trends_lines", persist_state="session",
     )  # fmt: skip
 else:
     only_types = left.multiselect(
-        t("trends.bed_type"), present, format_func=bed_label, placeholder=t("trends.all"),
+        t("column.bed_type"), present, format_func=bed_label, placeholder=t("trends.all"),
         key="trends_types", persist_state="session",
     )  # fmt: skip
 only_districts = right.multiselect(
-    t("trends.district"), districts, placeholder=t("trends.all"), key="trends_districts",
+    t("column.district"), districts, placeholder=t("trends.all"), key="trends_districts",
     persist_state="session",
 )  # fmt: skip
 
@@ -87,7 +88,7 @@ def trend_chart(
     figure = figures.trend(frame, measure, label, t(MEASURE_WORDS[measure]), config.zone)
     st.plotly_chart(figure, config={"displaylogo": False}, key="trend")
     st.caption(t("trends.step", step=step_label(step)))
-    latest(frame, label, t("trends.by_" + breakdown))
+    latest(frame, label, t("column." + breakdown))
 
 
 def latest(frame: pd.DataFrame, label, heading: str) -> None:  # noqa: ANN001
@@ -96,13 +97,13 @@ def latest(frame: pd.DataFrame, label, heading: str) -> None:  # noqa: ANN001
     rows = pd.DataFrame(
         {
             heading: [label(str(group)) for group in last["group"]],
-            t("col.occupancy"): [
+            t("column.occupancy_rate"): [
                 percent(o / u) if u else "—"
                 for o, u in zip(last["occupied"], last["usable"], strict=True)
             ],
-            t("col.occupied"): [number(v) for v in last["occupied"]],
-            t("col.usable"): [number(v) for v in last["usable"]],
-            t("col.available"): [number(v) for v in last["available"]],
+            t("column.occupied"): [number(v) for v in last["occupied"]],
+            t("column.usable"): [number(v) for v in last["usable"]],
+            t("column.available"): [number(v) for v in last["available"]],
         }
     )
     st.dataframe(rows, hide_index=True)

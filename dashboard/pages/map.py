@@ -6,11 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, figures, model
-from dashboard.i18n import bed_label, lang, number, t
+from dashboard.formats import number
+from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import REFRESH_S, freshness_of
 
-auth.require(*auth.PAGE_ROLES["map"])  # the server-side role check, on every run
-st.subheader(t("map.title"))
+auth.require_page("map")  # the server-side role check, on every run
+st.subheader(t("page.map"))
 config = data.settings()
 present = model.bed_type_order(data.board()["bed_type"])
 if not present:
@@ -19,7 +20,7 @@ if not present:
 default = "medical_surgical" if "medical_surgical" in present else present[0]
 pick, _ = st.columns([1, 2])
 bed_type = pick.selectbox(
-    t("map.bed_type"), present, index=present.index(default), format_func=bed_label,
+    t("column.bed_type"), present, index=present.index(default), format_func=bed_label,
     key="map_bed_type", persist_state="session",
 )  # fmt: skip
 
@@ -39,7 +40,7 @@ def city_map(bed_type: str) -> None:
             located,
             model.district_centres(registry),
             words,
-            {"available": t("col.available")},
+            {"available": t("column.available")},
         )
         st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": True}, key="map")
         st.caption(t("map.caption") + "　" + t("legend"))
@@ -50,8 +51,8 @@ def city_map(bed_type: str) -> None:
             pd.DataFrame(
                 {
                     t("col.facility"): elsewhere["name"],
-                    t("col.district"): elsewhere["district"].fillna(""),
-                    t("col.available"): elsewhere["label"],
+                    t("column.district"): elsewhere["district"].fillna(""),
+                    t("column.available"): elsewhere["label"],
                     t("col.updated"): freshness_of(elsewhere, now),
                 }
             ),

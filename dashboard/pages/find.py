@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, model, placement
-from dashboard.i18n import bed_label, lang, number, t
+from dashboard.formats import number
+from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import REFRESH_S, accepting_text, ed_text, freshness
 
 SEVERITIES = ("mild", "moderate", "severe")
@@ -16,8 +17,8 @@ AGE_BANDS = ("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79
 AUTO = "auto"
 SHOW = (10, 20, 50)
 
-auth.require(*auth.PAGE_ROLES["find"])  # the server-side role check, on every run
-st.subheader(t("find.title"))
+auth.require_page("find")  # the server-side role check, on every run
+st.subheader(t("page.find"))
 config = data.settings()
 board = data.board()
 registry = data.facilities()
@@ -38,24 +39,24 @@ def _origin_label(origin: tuple[str, str] | None) -> str:
 
 severity_pick, needs_pick = st.columns([1, 3])
 severity = severity_pick.segmented_control(
-    t("find.severity"), SEVERITIES, format_func=lambda k: t("severity." + k),
+    t("patient.severity"), SEVERITIES, format_func=lambda k: t("severity." + k),
     default="moderate", required=True, key="find_severity", persist_state="session",
 )  # fmt: skip
 needs = needs_pick.pills(
-    t("find.needs"), NEEDS, selection_mode="multi", format_func=lambda k: t("need." + k),
+    t("patient.needs"), NEEDS, selection_mode="multi", format_func=lambda k: t("need." + k),
     key="find_needs", persist_state="session",
 )  # fmt: skip
 age_pick, type_pick, district_pick, origin_pick, show_pick = st.columns([1, 2, 2, 2, 1])
 age_band = age_pick.selectbox(
-    t("find.age_band"), AGE_BANDS, index=7, key="find_age", persist_state="session"
+    t("patient.age_band"), AGE_BANDS, index=7, key="find_age", persist_state="session"
 )
 bed_choice = type_pick.selectbox(
-    t("find.bed_type"), (AUTO, *present),
+    t("column.bed_type"), (AUTO, *present),
     format_func=lambda k: t("find.auto") if k == AUTO else bed_label(k),
     key="find_bed_type", persist_state="session",
 )  # fmt: skip
 wanted_districts = district_pick.multiselect(
-    t("find.districts"), districts, placeholder=t("trends.all"), key="find_districts",
+    t("column.district"), districts, placeholder=t("trends.all"), key="find_districts",
     persist_state="session",
 )  # fmt: skip
 origins = [None]
@@ -99,8 +100,8 @@ def results(
 
 
 COLUMNS = [4, 2, 2, 1, 2, 2, 2, 1, 2]
-HEADERS = ("col.facility", "col.district", "col.bed_type", "col.available", "accepting", "ed",
-           "col.updated", "col.distance", None)  # fmt: skip
+HEADERS = ("col.facility", "column.district", "column.bed_type", "column.available",
+           "accepting", "ed", "col.updated", "col.distance", None)  # fmt: skip
 
 
 def result_row(row, now, request: dict[str, object]) -> None:  # noqa: ANN001

@@ -1,0 +1,100 @@
+"""The dashboard process's one runtime: its live replica, its one publisher, its outbox drain."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import streamlit as st
+from kafka.errors import KafkaError
+
+from bedboard.settings import Settings
+from consumers.replica import LiveReplica
+from consumers.rollup import tune_gc
+from producers.publisher import Publisher
+
+log = logging.getLogger(__name__)
+# Tests and screenshots open a prepared replica (BEDBOARD_DB) without consuming from Kafka.
+NO_FEED_ENV = "BEDBOARD_DASHBOARD_NO_FEED"
+DRAIN_EVERY_S = 5.0
+
+
+def settings() -> Settings:
+    """The configuration from BEDBOARD_* (read per run: it is cheap, and tests change it)."""
+    return Settings()
+
+
+def feed_enabled() -> bool:
+    """Whether this process consumes from Kafka (else it shows the replica as it is)."""
+    return os.environ.get(NO_FEED_ENV, "") not in ("1", "true", "yes")
+
+
+@dataclass
+class Runtime:
+    """What one dashboard process owns: the replica, the publisher, and when it started."""
+
+    replica: LiveReplica
+    publisher: Publisher
+    feed: bool
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _stopping: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> Runtime:
+        """Start the roll-up (when fed) and the drain that sends queued submissions."""
+        if self.feed:
+            tune_gc()  # this process now holds a roll-up's batches
+            self.replica.start()
+        # Queued submissions go out when the broker is back, even if nobody submits again.
+        threading.Thread(target=self._drain, name="bedboard-outbox", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the threads and close the replica and the publisher."""
+        self._stopping.set()
+        if self.feed:
+            self.replica.stop()
+        else:  # the roll-up thread never started: only the file to close
+            self.replica.con.close()
+        self.publisher.close()
+
+    def _drain(self) -> None:
+        while not self._stopping.wait(DRAIN_EVERY_S):
+            try:
+                if self.publisher.queued:
+                    self.publisher.drain()
+            except (KafkaError, OSError, sqlite3.Error) as error:
+                log.warning("outbox drain failed, retrying: %s", error)
+
+
+def get() -> Runtime:
+    """This process's runtime for the current settings, started on first use."""
+    config = settings()
+    return _open(
+        str(config.replica_path("dashboard")),
+        feed_enabled(),
+        config.bootstrap_servers,
+        config.topic_prefix,
+        str(config.outbox_path),
+    )
+
+
+def _release(runtime: Runtime) -> None:
+    # A cleared cache must not leave a second roll-up thread writing the same file.
+    runtime.stop()
+
+
+@st.cache_resource(show_spinner=False, on_release=_release)
+def _open(path: str, feed: bool, bootstrap: str, prefix: str, outbox: str) -> Runtime:
+    """One runtime per replica file and Kafka (the arguments are the cache's key)."""
+    config = settings()
+    publisher = Publisher(config)
+    # Records that fail validation go to the DLQ from here too (the roll-up retries them).
+    replica = LiveReplica(
+        config, Path(path), dlq_send=publisher.send_dlq, dlq_flush=publisher.flush
+    )
+    return Runtime(replica, publisher, feed).start()

@@ -1,0 +1,508 @@
+"""Every text of the dashboard, by page section, and `t()`; domain words come from the glossary."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from schemas import glossary
+
+LANGS = glossary.LANGS
+LANG_NAMES = {"ja": "日本語", "en": "English"}
+
+APP: dict[str, tuple[str, str]] = {
+    "app.title": ("Bedboard 病床状況", "Bedboard bed status"),
+    "app.language": ("言語", "Language"),
+    # The navigation's titles, which are also each page's heading.
+    "page.login": ("ログイン", "Sign in"),
+    "page.overview": ("状況", "Overview"),
+    "page.board": ("病床一覧", "Board"),
+    "page.facility": ("施設詳細", "Facility"),
+    "page.map": ("地図", "Map"),
+    "page.trends": ("推移", "Trends"),
+    "page.find": ("空床検索", "Find a bed"),
+    "page.report": ("病床報告", "Bed report"),
+    "page.upload": ("CSV一括報告", "CSV upload"),
+    "page.inbox": ("受入依頼", "Placement inbox"),
+    "page.placements": ("入院調整", "Placements"),
+    "page.notices": ("お知らせ", "Notices"),
+    "page.export": ("データ出力", "Data export"),
+    # The live header.
+    "live.badge_on": ("ライブ", "Live"),
+    "live.badge_off": ("停止中", "Paused"),
+    "live.on": ("最終受信 {ago}", "last event {ago}"),
+    "live.no_events": ("まだイベントがありません", "no events yet"),
+    "live.connecting": ("ブローカーに接続中…", "Connecting to the broker…"),
+    "live.lag": ("取り込み待ち {n} 件", "{n} events waiting to be applied"),
+    "live.down": (
+        "ブローカーに接続できません。表示中のデータは {ago} のものです（再接続を試みています）。",
+        "The broker cannot be reached. The data shown is from {ago} (reconnecting).",
+    ),
+    "live.down_empty": (
+        "ブローカーに接続できません。まだデータがありません（再接続を試みています）。",
+        "The broker cannot be reached and there is no data yet (reconnecting).",
+    ),
+    "live.feed_off": (
+        "ライブ更新なし（レプリカのみ表示）· 最終受信 {ago}",
+        "live feed off (replica only) · last event {ago}",
+    ),
+    "live.updated": ("{time} 更新", "updated {time}"),
+    # Ages, spans and units.
+    "ago.seconds": ("{n}秒前", "{n} s ago"),
+    "ago.minutes": ("{n}分前", "{n} min ago"),
+    "ago.hours": ("{n}時間前", "{n} h ago"),
+    "ago.days": ("{n}日前", "{n} days ago"),
+    "ago.never": ("報告なし", "never reported"),
+    "span.1m": ("1分", "1 min"),
+    "span.5m": ("5分", "5 min"),
+    "span.15m": ("15分", "15 min"),
+    "span.1h": ("1時間", "1 h"),
+    "span.6h": ("6時間", "6 h"),
+    "span.24h": ("24時間", "24 h"),
+    "span.7d": ("7日", "7 days"),
+    "span.30d": ("30日", "30 days"),
+    "range": ("期間", "Range"),
+    "unit.beds": ("{n}床", "{n} beds"),
+    "unit.facilities": ("{n}施設", "{n} facilities"),
+    "unit.km": ("{n} km", "{n} km"),
+    "dash": ("—", "—"),
+    "unregistered": ("未登録", "unregistered"),
+    # Columns the glossary does not name (the export's columns are glossary words).
+    "col.facility": ("施設", "Facility"),
+    "col.status": ("状態", "Status"),
+    "col.updated": ("最終報告", "Last report"),
+    "col.total_available": ("空床計", "Total free"),
+    "col.distance": ("距離", "Distance"),
+    "col.phone": ("電話", "Phone"),
+    "col.received": ("受信時刻", "Received at"),
+    "col.sender": ("送信者", "Sent by"),
+    "col.beds": ("病床（使用中/即応）", "Beds (occupied/usable)"),
+    "col.note": ("メモ", "Note"),
+    "col.kind": ("種別", "Kind"),
+    "col.detail": ("内容", "Details"),
+    "col.since": ("発生", "Since"),
+    "col.lines": ("報告済み病床種別", "Bed types reported"),
+    "accepting": ("受入", "Admissions"),
+    "ed": ("救急車", "Ambulances"),
+    "legend": (
+        "○ 空きあり　▲ 残りわずか（病床使用率90%以上）　● 満床　✖ 超過（使用中 > 即応病床数）　"
+        "⚠ 更新遅れ",
+        "○ room　▲ nearly full (90% or more)　● full　✖ over capacity (occupied > usable)　⚠ stale",
+    ),
+}
+
+# English says "1 facility"; Japanese has no plural.
+ENGLISH_SINGULAR = {"unit.facilities": "{n} facility"}
+
+OVERVIEW: dict[str, tuple[str, str]] = {
+    "overview.title": ("市内の病床状況", "Beds across the city"),
+    "overview.facilities": ("施設の受入状況", "Facilities"),
+    "overview.by_type": ("病床種別ごと", "By bed type"),
+    "overview.stale": ("更新遅れ", "Stale"),
+    "overview.stale_help": (
+        "最終報告から{hours}時間以上たった施設",
+        "facilities whose last report is more than {hours} h old",
+    ),
+    "overview.no_notices": ("現在お知らせはありません。", "No current notices."),
+    "overview.alerts": ("アラート", "Alerts"),
+    "overview.no_alerts": ("アラートはありません。", "No alerts."),
+    "overview.alerts_derived": (
+        "アラート処理からの通知がないため、病床一覧から算出しています。",
+        "Derived from the board: the alert processor has sent none.",
+    ),
+    "overview.empty": (
+        "まだ病床の報告がありません。施設から報告が届くとここに表示されます。",
+        "No bed reports yet. They appear here as facilities report.",
+    ),
+    "notice.until": ("{time} まで", "until {time}"),
+    "notice.posted": ("{time} 掲載 · {by}", "posted {time} · {by}"),
+    "alert.over_capacity": ("病床超過", "Over capacity"),
+    "alert.stale_report": ("報告の更新遅れ", "Stale report"),
+    "alert.not_accepting": ("受入停止中", "Not accepting"),
+    "alert.occupancy_high": ("病床使用率が高い", "High occupancy rate"),
+    "alert.over_detail": (
+        "{bed}: 使用中 {occupied} / 即応 {usable}",
+        "{bed}: {occupied} occupied of {usable} usable",
+    ),
+    "alert.stale_detail": ("最終報告 {ago}", "last report {ago}"),
+    "alert.occupancy_detail": ("{bed}: 病床使用率 {rate}", "{bed}: occupancy rate {rate}"),
+}
+
+BOARD: dict[str, tuple[str, str]] = {
+    "board.search": ("施設名・IDで検索", "Search by name or ID"),
+    "board.accepting": ("受入状況", "Admissions"),
+    "board.sort": ("並べ替え", "Sort by"),
+    "sort.available": ("空床の多い順", "Most available first"),
+    "sort.occupancy": ("病床使用率の低い順", "Lowest occupancy rate first"),
+    "sort.updated": ("報告の新しい順", "Most recent report first"),
+    "sort.name": ("施設名順", "Name"),
+    "board.count": ("{shown} / {total} 施設", "{shown} of {total} facilities"),
+    "board.free": ("空床 計{n}床", "{n} free beds in all"),
+    "board.page": ("ページ", "Page"),
+    "board.page_of": ("{page} / {pages} ページ", "page {page} of {pages}"),
+    "board.open": ("行を選ぶと施設詳細を開きます。", "Select a row to open the facility."),
+    "board.none": ("条件に合う施設はありません。", "No facility matches these filters."),
+    "board.unregistered": ("未登録の送信元", "Unregistered sources"),
+    "board.unregistered_help": (
+        "施設登録（facility.registered）がまだ届いていない送信元からの報告です。",
+        "Reports from sources with no facility.registered event yet.",
+    ),
+}
+
+FACILITY: dict[str, tuple[str, str]] = {
+    "facility.none": ("施設がまだありません。", "No facilities yet."),
+    "facility.unregistered": (
+        "この送信元は施設登録がまだありません。",
+        "This source has not been registered as a facility yet.",
+    ),
+    "facility.current": ("現在の病床", "Beds now"),
+    "facility.history": ("病床の推移", "Bed history"),
+    "facility.reports": ("報告履歴", "Reports"),
+    "facility.note": ("最新のメモ", "Latest note"),
+    "facility.no_reports": ("まだ報告がありません。", "No reports yet."),
+    "facility.licensed": ("許可病床", "Licensed beds"),
+}
+
+MAP_AND_TRENDS: dict[str, tuple[str, str]] = {
+    "map.no_location": ("位置情報のない施設", "Facilities without a location"),
+    "map.none": ("位置情報のある施設がありません。", "No facility has a location."),
+    "map.caption": (
+        "背景地図なしで描画しています（外部に接続しません）。灰色の文字は地区です。",
+        "Drawn without map tiles (no outside connection). Grey labels are districts.",
+    ),
+    "map.no_type": ("この病床種別なし", "no beds of this type"),
+    "trends.title": ("病床使用率の推移", "Occupancy rate over time"),
+    "trends.by": ("内訳", "Break down by"),
+    "trends.metric": ("指標", "Measure"),
+    "trends.all": ("すべて", "All"),
+    "trends.none": ("この期間の報告はありません。", "No reports in this range."),
+    "trends.step": ("{step}ごとの状態", "state every {step}"),
+}
+
+FIND: dict[str, tuple[str, str]] = {
+    "find.auto": ("自動（重症度・必要な対応から）", "Automatic (from severity and needs)"),
+    "find.origin": ("出発地点", "Starting point"),
+    "find.origin_none": ("指定なし", "None"),
+    "find.origin_district": ("地区: {name}", "District: {name}"),
+    "find.origin_facility": ("施設: {name}", "Facility: {name}"),
+    "find.searching": ("対象の病床種別: {types}", "Bed types searched: {types}"),
+    "find.unmapped": (
+        "{needs} は病床種別では絞り込めません。依頼の際に施設へ確認してください。",
+        "{needs} cannot be matched to a bed type; confirm with the facility when requesting.",
+    ),
+    "find.results": ("今受け入れられる施設 {n}件", "{n} facilities can take the patient now"),
+    "find.none": (
+        "条件に合う空床はありません。条件を広げるか、受入制限中の施設に相談してください。",
+        "No free bed matches. Widen the search or call a facility with limited admissions.",
+    ),
+    "find.rank_help": (
+        "空床あり・受入停止を除く。並び順: 受入可 → 制限あり、更新の新しい施設 → 更新遅れ、"
+        "空床の多い順、近い順。",
+        "Free beds only, closed facilities left out. Order: open before limited, fresh before "
+        "stale, most available, then nearest.",
+    ),
+    "find.request": ("依頼する", "Request"),
+    "find.request_help": (
+        "この施設へ受入依頼を送ります",
+        "Send a placement request to this facility",
+    ),
+    "find.more": ("表示件数", "Show"),
+}
+
+SIGN_IN: dict[str, tuple[str, str]] = {
+    "auth.title": ("Bedboard ログイン", "Sign in to Bedboard"),
+    "auth.lead": (
+        "八王子市 病床情報共有システム。病院・保健所・市役所の職員用です。",
+        "Hachioji shared bed status, for hospital, health-centre and city-hall staff.",
+    ),
+    "auth.username": ("ユーザー名", "Username"),
+    "auth.password": ("パスワード", "Password"),
+    "auth.failed": ("ユーザー名またはパスワードが違います。", "Wrong username or password."),
+    "auth.blank": (
+        "ユーザー名とパスワードを入力してください。",
+        "Enter your username and password.",
+    ),
+    "auth.throttled": (
+        "ログインの失敗が続いたため、あと{seconds}秒はログインできません。",
+        "Too many failed sign-ins: try again in {seconds} s.",
+    ),
+    "auth.expired": (
+        "セッションの有効期限が切れました。もう一度ログインしてください。",
+        "Your session has expired. Please sign in again.",
+    ),
+    "auth.ended": (
+        "アカウントが変更されたため、ログアウトしました。",
+        "Your account was changed, so you have been signed out.",
+    ),
+    "auth.forbidden": (
+        "このページを開く権限がありません（あなたの役割: {role}）。",
+        "Your role ({role}) may not open this page.",
+    ),
+    "auth.sso": ("シングルサインオンでログイン", "Sign in with single sign-on"),
+    "auth.or": ("または", "or"),
+    "auth.sso_unknown": (
+        "{email} は Bedboard に登録されていません。管理者に登録を依頼してください。",
+        "{email} is not registered in Bedboard. Ask an administrator to add you.",
+    ),
+    "auth.no_accounts": (
+        "アカウントがまだありません。管理者が `bedboard users add` で作成します。",
+        "There are no accounts yet. An administrator creates them with `bedboard users add`.",
+    ),
+    "auth.signed_in": ("{user}（{role}）", "{user} ({role})"),
+    "auth.facilities": ("担当: {facilities}", "For: {facilities}"),
+    "auth.logout": ("ログアウト", "Sign out"),
+}
+
+SENDING: dict[str, tuple[str, str]] = {
+    "sent.live": (
+        "受け付けました。ボードに反映されています（{time}）。",
+        "Received and live on the board ({time}).",
+    ),
+    "sent.queued": (
+        "ブローカーに接続できないため、送信待ちとして保存しました（待ち {n} 件）。"
+        "接続が戻ると自動的に送信されます。",
+        "The broker cannot be reached, so this is queued in the outbox ({n} waiting). "
+        "It is sent automatically when the broker is back.",
+    ),
+    "form.problems": (
+        "入力に誤りがあります。直してから送信してください。",
+        "Some entries need fixing before this can be sent.",
+    ),
+    "form.choose": ("選択してください", "Choose"),
+    "form.no_identifiers": (
+        "患者の氏名・ID・生年月日など、個人を特定できる情報は書かないでください。",
+        "Do not write patient names, numbers, birth dates or anything that identifies a person.",
+    ),
+    "field.title": ("件名", "title"),
+    "field.body": ("本文", "body"),
+}
+
+REPORT: dict[str, tuple[str, str]] = {
+    "report.none": (
+        "担当施設が設定されていません。管理者に連絡してください。",
+        "No facility is assigned to your account. Contact an administrator.",
+    ),
+    "report.prefilled": (
+        "前回の報告（{time}）の値が入っています。変わった数だけ直して送信してください。",
+        "Filled in from the last report ({time}): change what changed, then send.",
+    ),
+    "report.first": (
+        "この施設の報告はまだありません。許可病床の種別を並べています。",
+        "No report from this facility yet: its licensed bed types are listed.",
+    ),
+    "report.beds": ("病床", "Beds"),
+    "report.beds_help": (
+        "空欄の行は送信しません（その種別は前回の値のまま）。",
+        "Blank lines are not sent (those bed types keep their earlier values).",
+    ),
+    "report.add_type": ("病床種別を追加", "Add a bed type"),
+    "report.accepting": ("新規入院の受入", "New admissions"),
+    "report.ed": ("救急車の受入", "Ambulance arrivals"),
+    "report.note": ("メモ（任意・500文字まで）", "Note (optional, at most 500 characters)"),
+    "report.send": ("送信", "Send"),
+    "report.surge": (
+        "{beds} で使用中が即応病床を超えています。増床対応として、このまま送信しますか？",
+        "Occupied exceeds usable for {beds}. Is this a surge you want to report as it is?",
+    ),
+    "report.surge_confirm": ("はい、超過のまま送信します", "Yes, send it with the surge"),
+    "report.last": ("前回の報告", "Last report"),
+    "report.last_meta": ("{time} · {by}", "{time} · {by}"),
+    "upload.help": (
+        "1行に1施設・1病床種別。すべての行を確認してから、問題がなければまとめて送信します"
+        "（1行でも問題があれば何も送信しません）。accepting・ed_status・note・occurred_at は"
+        "施設ごとに1つの値で、空欄でもかまいません。",
+        "One row per facility and bed type. Every row is checked first; the file is sent whole "
+        "only when no row has a problem. accepting, ed_status, note and occurred_at hold one value "
+        "per facility and may be left empty.",
+    ),
+    "upload.template": ("テンプレートをダウンロード", "Download the template"),
+    "upload.file": ("CSVファイル（UTF-8 または Shift_JIS）", "CSV file (UTF-8 or Shift_JIS)"),
+    "upload.ok": (
+        "{facilities}施設・{rows}行を確認しました。問題はありません。",
+        "Checked {rows} rows for {facilities} facilities: no problems.",
+    ),
+    "upload.send": ("すべて送信", "Send all"),
+    "upload.refused": (
+        "{n}件の問題があるため、何も送信していません。すべて直してから、もう一度アップロードしてください。",
+        "Nothing was sent because of {n} problem(s). Fix them all, then upload the file again.",
+    ),
+    "upload.codes": ("病床種別コード一覧", "Bed type codes"),
+    "upload.row": ("行", "Row"),
+    "upload.column": ("列", "Column"),
+    "upload.problem": ("問題", "Problem"),
+}
+
+PLACEMENTS: dict[str, tuple[str, str]] = {
+    "placement.bed_type": ("希望病床", "Bed type"),
+    "placement.note": ("補足（任意）", "Note (optional)"),
+    "placement.facility": ("依頼先", "Facility"),
+    "placement.requested_by": ("依頼者", "Requested by"),
+    "placement.requested_at": ("依頼時刻", "Requested"),
+    "placement.updated_at": ("更新", "Updated"),
+    "placement.reason": ("理由", "Reason"),
+    "placement.patient": ("{age}・{severity}", "{age}, {severity}"),
+    "placement.none_needs": ("特になし", "none"),
+    "request.title": ("受入依頼を送る", "Send a placement request"),
+    "request.to": ("{facility}・{bed}", "{facility}, {bed}"),
+    "request.send": ("依頼を送信", "Send request"),
+    "request.sent": (
+        "依頼を送りました。回答は「入院調整」ページにリアルタイムで表示されます。",
+        "Request sent. The answer appears live on the Placements page.",
+    ),
+    "inbox.lead": (
+        "保健所からの受入依頼です。新しい依頼は自動で表示されます。",
+        "Requests from the health centre. New ones appear here by themselves.",
+    ),
+    "inbox.empty": ("回答待ちの依頼はありません。", "No request is waiting for an answer."),
+    "inbox.accept": ("受け入れる", "Accept"),
+    "inbox.decline": ("お断りする", "Decline"),
+    "inbox.reason": ("お断りの理由（必須・200文字まで）", "Reason (required, at most 200 chars)"),
+    "inbox.answered": ("回答済み", "Answered"),
+    "inbox.answer_queued": ("回答済み（送信待ち）", "Answered (queued in the outbox)"),
+    "inbox.recent": ("最近の依頼", "Recent requests"),
+    "placements.lead": (
+        "受入依頼と回答の一覧です。回答は自動で更新されます。",
+        "Requests and answers; answers appear by themselves.",
+    ),
+    "placements.open": ("対応中のみ", "Open only"),
+    "placements.empty": (
+        "受入依頼はまだありません。「空床検索」から依頼できます。",
+        "No placement requests yet. Send one from Find a bed.",
+    ),
+    "placements.history": ("履歴", "History"),
+    "placements.close_as": ("終了区分", "Close as"),
+    "placements.close": ("終了にする", "Close"),
+    "history.placement.requested": ("依頼", "Requested"),
+    "history.placement.responded": ("回答", "Answered"),
+    "history.placement.closed": ("終了", "Closed"),
+}
+
+NOTICES: dict[str, tuple[str, str]] = {
+    "notices.post": ("お知らせを掲載", "Post a notice"),
+    "notices.severity": ("重要度", "Severity"),
+    "notices.heading": ("件名（100文字まで）", "Title (at most 100 characters)"),
+    "notices.body": (
+        "本文（2000文字まで・そのままの文字で表示）",
+        "Text (at most 2000, shown as typed)",
+    ),
+    "notices.expires": ("掲載期限", "Show until"),
+    "notices.no_expiry": ("期限なし", "No end"),
+    "notices.expiry_date": ("期限日", "End date"),
+    "notices.expiry_time": ("期限時刻", "End time"),
+    "notices.submit": ("掲載する", "Post"),
+    "notices.list": ("掲載したお知らせ", "Posted notices"),
+    "notices.empty": ("お知らせはまだありません。", "No notices yet."),
+    "notices.withdraw": ("取り下げる", "Withdraw"),
+    "notices.active": ("掲載中", "Showing"),
+    "notices.expired": ("掲載終了", "Ended"),
+    "notices.withdrawn": ("取り下げ済み", "Withdrawn"),
+}
+
+EXPORT: dict[str, tuple[str, str]] = {
+    "export.daily": ("日次スナップショット", "Daily snapshot"),
+    "export.daily_help": (
+        "選んだ日の締め時刻の病床状況です。同じ基準時刻と確定時刻なら、いつ出力しても同じ内容"
+        "（同じ SHA-256）になります。",
+        "The beds at the cutoff of the chosen day. The same as-of and known-at always give the "
+        "same rows (the same SHA-256), whenever they are exported.",
+    ),
+    "export.known_at": (
+        "確定時刻 known_at（公表済みの出力を再現する場合のみ）",
+        "Known at (to reproduce a published export)",
+    ),
+    "export.known_at_help": (
+        "この時刻までに届いた報告だけを使います。空欄なら現在（取り込み済みの範囲）。"
+        "例: 2026-11-26T09:05:00+09:00",
+        "Only reports received by then count. Empty: now (as far as this replica has applied). "
+        "E.g. 2026-11-26T09:05:00+09:00",
+    ),
+    "export.known_at_future": (
+        "known_at: 未来の時刻は指定できません（同じ出力を再現できなくなるため）",
+        "known_at: must not be in the future (the export could not be reproduced)",
+    ),
+    "export.future": (
+        "締め時刻 {as_of} はまだ来ていません。現在までに届いた報告で表示しています。",
+        "The cutoff {as_of} has not come yet: this shows the reports received so far.",
+    ),
+    "export.lagging": (
+        "取り込み待ちの報告があるため、確定時刻は取り込み済みの {known_at} までです。",
+        "Some reports are still being applied: known-at is {known_at}, as far as is applied.",
+    ),
+    "export.meta": (
+        "基準時刻 {as_of} · 確定時刻 {known_at} · 報告 {events}件 · SHA-256 `{sha}`",
+        "As of {as_of} · known at {known_at} · {events} reports · SHA-256 `{sha}`",
+    ),
+    "export.facilities": ("施設数", "Facilities"),
+    "export.stale_count": ("報告が古い施設", "Stale facilities"),
+    "export.empty": ("この時点までの報告はありません。", "No reports up to this time."),
+    "export.png": ("グラフ (PNG)", "Chart (PNG)"),
+    "export.range": ("期間レポート", "Range report"),
+    "export.range_help": (
+        "毎日の締め時刻の、地区 × 病床種別ごとの合計です。",
+        "Per day at the cutoff: totals per district and bed type.",
+    ),
+    "export.range_incomplete": (
+        "開始日と終了日を選んでください。",
+        "Choose a first and a last day.",
+    ),
+    "export.range_too_long": (
+        "期間: {most}日以内にしてください（選択は{days}日）",
+        "Range: at most {most} days (chosen: {days})",
+    ),
+    "export.unregistered": ("（未登録）", "(unregistered)"),
+    "export.stale_mark": ("⚠ 古い", "⚠ stale"),
+}
+
+TEXT: dict[str, tuple[str, str]] = {
+    **APP,
+    **OVERVIEW,
+    **BOARD,
+    **FACILITY,
+    **MAP_AND_TRENDS,
+    **FIND,
+    **SIGN_IN,
+    **SENDING,
+    **REPORT,
+    **PLACEMENTS,
+    **NOTICES,
+    **EXPORT,
+}
+
+
+def lang() -> str:
+    """The language of the current session: the switch's value, else BEDBOARD_LANG."""
+    try:
+        chosen = st.session_state.get("lang")
+    except Exception:  # noqa: BLE001  (no Streamlit session: plain Python, e.g. unit tests)
+        chosen = None
+    return chosen if chosen in LANGS else _default_lang()
+
+
+def _default_lang() -> str:
+    from dashboard.data import settings  # late: data is heavier than these words
+
+    return settings().lang
+
+
+def known(key: str) -> bool:
+    """Whether `t(key)` has a text: the dashboard's own, or a glossary word."""
+    return key in TEXT or key in glossary.WORDS
+
+
+def t(key: str, lang_: str | None = None, **values: object) -> str:
+    """The text for key (the dashboard's, else the glossary's) in a language, {values} filled."""
+    chosen = lang_ or lang()
+    ja, en = TEXT[key] if key in TEXT else glossary.WORDS[key]
+    text = en if chosen == "en" else ja
+    if chosen == "en" and values.get("n") in (1, "1") and key in ENGLISH_SINGULAR:
+        text = ENGLISH_SINGULAR[key]
+    return text.format(**values) if values else text
+
+
+def bed_label(code: str, lang_: str | None = None) -> str:
+    """A bed type's display name (表示名) in the session's language; an unknown code as it is."""
+    return glossary.bed_type(code, lang_ or lang())
+
+
+def term(kind: str, code: str | None, lang_: str | None = None) -> str:
+    """A glossary word of one kind in the session's language; None reads "not reported"."""
+    return glossary.term(kind, code, lang_ or lang())
