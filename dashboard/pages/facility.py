@@ -74,8 +74,10 @@ def header(facility_id: str, lines: pd.DataFrame, now) -> None:  # noqa: ANN001
     else:
         row = entry.iloc[0]
         st.markdown(f"### {escape_markdown(names[facility_id])}")
-        facts.append(row["district"])
-        if row["phone"]:
+        # A registry field left out reads as a missing value (NaN), which is truthy: test for text.
+        if isinstance(row["district"], str) and row["district"]:
+            facts.append(row["district"])
+        if isinstance(row["phone"], str) and row["phone"]:
             facts.append(t("col.phone") + " " + row["phone"])
     badges = []
     if not lines.empty:

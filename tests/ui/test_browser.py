@@ -131,7 +131,7 @@ def test_coordinator_reads_the_city_in_both_languages_and_narrows_the_board(
 
     usable = sum(u for u, _ in BEDS.values())
     free = sum(max(u - o, 0) for u, o in BEDS.values())
-    expect(metric(page, "即応病床")).to_have_text(f"{usable:,}", timeout=LIVE_S)
+    expect(metric(page, "即応病床数")).to_have_text(f"{usable:,}", timeout=LIVE_S)
     expect(metric(page, "空床")).to_have_text(f"{free:,}")
     header = page.locator('[data-testid="stMarkdownContainer"]', has_text="最終受信").first
     expect(header).to_contain_text("ライブ")
@@ -142,7 +142,7 @@ def test_coordinator_reads_the_city_in_both_languages_and_narrows_the_board(
 
     go(page, dashboard, "board")
     expect(page.get_by_text("8 of 8 facilities")).to_be_visible()
-    choose(page, "Districts", "北野")
+    choose(page, "District", "北野")
     expect(page.get_by_text("1 of 8 facilities")).to_be_visible()
     expect(page.get_by_text("1 free beds in all")).to_be_visible()  # 北野: 220 - 219
 
@@ -185,13 +185,13 @@ def test_when_the_broker_goes_away_a_banner_says_so_and_the_numbers_stay(
             page.goto(url)
             sign_in(page, COORDINATOR, PASSWORD)
             usable = f"{sum(u for u, _ in BEDS.values()):,}"
-            expect(metric(page, "即応病床")).to_have_text(usable, timeout=LIVE_S)
+            expect(metric(page, "即応病床数")).to_have_text(usable, timeout=LIVE_S)
 
             local_broker.stop(kafka_dir)
 
             banner = page.locator('[data-testid="stAlertContentError"]')
             expect(banner).to_contain_text("ブローカーに接続できません", timeout=LIVE_S)
             expect(banner).to_contain_text("のものです")  # the age of what is still shown
-            expect(metric(page, "即応病床")).to_have_text(usable)
+            expect(metric(page, "即応病床数")).to_have_text(usable)
     finally:
         local_broker.stop(kafka_dir)

@@ -188,6 +188,22 @@ def test_facility_shows_history_reports_and_the_note_as_plain_text(city: Path) -
     assert len(at.get("plotly_chart")) == 1
 
 
+def test_facility_page_opens_for_a_facility_registered_without_a_phone(
+    city: Path, now: datetime
+) -> None:
+    registered = parse_event({
+        "type": "facility.registered", "version": 1, "event_id": str(uuid.uuid4()),
+        "occurred_at": now.isoformat(), "actor": {"org": "city_hall", "user": "registry"},
+        "facility_id": "HJ-0099", "name": {"ja": "電話なし診療所"}, "kind": "clinic",
+        "district": "北野",
+    })  # fmt: skip
+    write_replica(city, [registered])
+    at = open_app("facility", facility_id="HJ-0099")
+
+    assert "電話なし診療所" in [m.value for m in at.markdown][0]
+    assert not any("電話" == w for m in at.markdown for w in m.value.split())
+
+
 def test_facility_page_lists_an_unregistered_source(city: Path) -> None:
     at = open_app("facility", facility_id="XX-9999")
 

@@ -150,7 +150,7 @@ def test_staff_changes_two_numbers_and_the_coordinators_board_shows_them(
     occupied = staff.get_by_label("成人ICU 使用中")
     expect(occupied).to_have_value("9")  # prefilled from the last report
     occupied.fill("14")
-    staff.get_by_label("高度治療室 (HCU) 即応病床").fill("24")
+    staff.get_by_label("高度治療室 (HCU) 即応病床数").fill("24")
     staff.get_by_role("button", name="送信").click()
     expect(staff.get_by_text("受け付けました。ボードに反映されています")).to_be_visible()
 
@@ -176,7 +176,7 @@ def test_a_placement_request_is_answered_and_the_coordinator_sees_it_live(
     coordinator = signed_in(browser, stack, COORDINATOR)
     coordinator.get_by_role("link", name="空床検索").click()
     row = coordinator.get_by_test_id("stHorizontalBlock").filter(has_text="八王子いちょう総合病院")
-    row.last.get_by_role("button", name="受入依頼").click()
+    row.last.get_by_role("button", name="依頼する").click()
     dialog = coordinator.get_by_role("dialog")
     expect(dialog.get_by_text("八王子いちょう総合病院 (HJ-0001)")).to_be_visible()
     dialog.get_by_label("補足（任意）").fill("酸素 2L <b>独歩可</b>")
@@ -189,10 +189,10 @@ def test_a_placement_request_is_answered_and_the_coordinator_sees_it_live(
     # The staff's inbox was open all along: the request arrives without a reload.
     expect(staff.get_by_text("酸素 2L <b>独歩可</b>")).to_be_visible()
     staff.get_by_role("button", name="受け入れる").click()
-    expect(staff.get_by_text("受入可")).to_be_visible()
+    expect(staff.get_by_text("受入承諾")).to_be_visible()
 
     # And the coordinator's list turns to "accepted" by itself, without a reload either.
-    expect(coordinator.get_by_text("受入可", exact=True)).to_be_visible()
+    expect(coordinator.get_by_text("受入承諾", exact=True)).to_be_visible()
     expect(coordinator.get_by_text("回答待ち")).to_have_count(0)
     staff.close()
     coordinator.close()
