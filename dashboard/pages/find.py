@@ -59,7 +59,7 @@ wanted_districts = district_pick.multiselect(
     t("column.district"), districts, placeholder=t("trends.all"), key="find_districts",
     persist_state="session",
 )  # fmt: skip
-origins = [None]
+origins: list[tuple[str, str] | None] = [None]
 origins += [("district", d) for d in centres["district"]]
 origins += [("facility", f) for f in registry.dropna(subset=["lat", "lon"])["facility_id"]]
 origin = origin_pick.selectbox(
@@ -124,7 +124,11 @@ def result_row(row, now, request: dict[str, object]) -> None:  # noqa: ANN001
 
 
 # Only what is needed to choose a bed: no names, no identifiers.
-request = {"age_band": age_band, "severity": severity, "needs": list(needs or [])}
+request: dict[str, object] = {
+    "age_band": age_band,
+    "severity": severity,
+    "needs": list(needs or []),
+}
 start = model.origin_point(origin, centres, registry)
 results(bed_types, wanted_districts, start, shown, request)
 placement.show_pending()

@@ -40,6 +40,12 @@ def started(key: str) -> object:
     return st.session_state.get(BASE, {}).get(key, (None, None))[0]
 
 
+def started_count(key: str) -> int | None:
+    """The count a bed field started from (None: it started blank)."""
+    value = started(key)
+    return value if isinstance(value, int) else None
+
+
 def sent(values: dict[str, object], at: datetime) -> None:
     """What was just sent is the new starting point: later changes are measured from it."""
     st.session_state.setdefault(BASE, {}).update({k: (v, at) for k, v in values.items()})
@@ -171,13 +177,13 @@ with form_side:
 
     if submitted:
         st.session_state.pop(PENDING, None)
-        key = f"report:{facility_id}:{{}}:{{}}".format
-        before = {code: (started(key(code, "usable")), started(key(code, "occupied")))
-                  for code in counts}  # fmt: skip
+        field = f"report:{facility_id}:{{}}:{{}}".format
+        before = {code: (started_count(field(code, "usable")),
+                         started_count(field(code, "occupied"))) for code in counts}  # fmt: skip
         after = {code: (c["usable"], c["occupied"]) for code, c in counts.items()}
-        lines = forms.lines_to_send(before, after)
+        to_send = forms.lines_to_send(before, after)
         # Facility-wide fields too: only what changed, unless this confirms the numbers as they are.
-        confirming = len(lines) == len(after)
+        confirming = len(to_send) == len(after)
         status_key = {"accepting": f"report_accepting:{facility_id}",
                       "ed_status": f"report_ed:{facility_id}"}  # fmt: skip
         chosen = {"accepting": accepting, "ed_status": ed_status}
@@ -185,14 +191,14 @@ with form_side:
                    if confirming or value != started(status_key[name])}  # fmt: skip
         try:
             event = forms.capacity_report(
-                identity, facility_id, lines, now=data.now(), note=note, **changed
+                identity, facility_id, to_send, now=data.now(), note=note, **changed
             )
         except forms.Refused as refused:
             staff.show_problems(refused.problems)
         else:
             st.session_state[PENDING] = (event, {
-                **{key(line.bed_type, "usable"): line.usable for line in lines},
-                **{key(line.bed_type, "occupied"): line.occupied for line in lines},
+                **{field(line.bed_type, "usable"): line.usable for line in to_send},
+                **{field(line.bed_type, "occupied"): line.occupied for line in to_send},
                 **{status_key[name]: value for name, value in changed.items()},
             })  # fmt: skip
             if not forms.surges(event):

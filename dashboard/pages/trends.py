@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pandas as pd
@@ -67,6 +68,11 @@ only_districts = right.multiselect(
 )  # fmt: skip
 
 
+def district_label(district: str) -> str:
+    """A district by name; reports from unregistered sources have none."""
+    return district or t("unregistered")
+
+
 @st.fragment(run_every=REFRESH_S)
 def trend_chart(
     range_key: str, breakdown: str, measure: str, districts: list[str], bed_types: list[str]
@@ -79,12 +85,13 @@ def trend_chart(
     if frame.empty or not frame["lines"].any():
         st.info(t("trends.none"))
         return
+    label: Callable[[str], str]
     if breakdown == "bed_type":
         label = bed_label
         order = {code: i for i, code in enumerate(model.bed_type_order(frame["group"]))}
         frame = frame.assign(rank=frame["group"].map(order)).sort_values(["rank", "at"])
     else:
-        label = lambda district: district or t("unregistered")  # noqa: E731
+        label = district_label
     figure = figures.trend(frame, measure, label, t(MEASURE_WORDS[measure]), config.zone)
     st.plotly_chart(figure, config={"displaylogo": False}, key="trend")
     st.caption(t("trends.step", step=step_label(step)))

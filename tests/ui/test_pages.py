@@ -201,7 +201,7 @@ def test_facility_page_opens_for_a_facility_registered_without_a_phone(
     at = open_app("facility", facility_id="HJ-0099")
 
     assert "電話なし診療所" in [m.value for m in at.markdown][0]
-    assert not any("電話" == w for m in at.markdown for w in m.value.split())
+    assert not any(w == "電話" for m in at.markdown for w in m.value.split())
 
 
 def test_facility_page_lists_an_unregistered_source(city: Path) -> None:
