@@ -47,7 +47,7 @@ def render(runs: int) -> dict[str, Any]:
     )
     start = time.perf_counter()
     at.run()
-    at.switch_page("views/board.py").run()
+    at.switch_page("pages/board.py").run()
     first = time.perf_counter() - start
     _check(at)
     times = []

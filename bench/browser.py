@@ -17,7 +17,7 @@ def available() -> str | None:
     """Why the browser measures cannot run here, or None when they can."""
     if not Path("/usr/bin/chromium").exists():
         return "no /usr/bin/chromium (apt-get install chromium fonts-noto-cjk)"
-    if not (ROOT / "dashboard" / "views" / "board.py").exists():
+    if not (ROOT / "dashboard" / "pages" / "board.py").exists():
         return "no dashboard board page"
     return None
 
