@@ -48,7 +48,6 @@ bench: install
 
 screenshots: install system-packages
 	$(BIN)/python -m dashboard.screenshots --out docs/screenshots
-	$(BIN)/python -m dashboard.screenshots_staff --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) .bedboard

@@ -1,10 +1,11 @@
 """`make screenshots`: every page in both languages at 1440x900, in headless Chromium.
 
 python -m dashboard.screenshots --out docs/screenshots --url http://127.0.0.1:8501
-    photographs a dashboard that is already running (e.g. `bedboard demo`);
+    photographs a running dashboard (e.g. `bedboard demo`) as a coordinator;
 python -m dashboard.screenshots --out docs/screenshots
     starts what it needs itself: a broker in a temp dir, the topics, the demo city with a
-    month of simulated history, and the dashboard; and stops them afterwards.
+    month of simulated history and a morning's placement requests, a coordinator's and a
+    hospital's account, and the dashboard; photographs each role's pages; stops them after.
 """
 
 from __future__ import annotations
@@ -22,11 +23,20 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("overview", "board", "facility", "map", "trends", "find", "export")
-# What each page shows once it has drawn, so that the picture is never taken half-way.
+# Each role's pages, photographed in this order (the first is the role's home page).
+PAGES = {
+    "coordinator": ("overview", "board", "facility", "map", "trends", "find", "export",
+                    "placements"),
+    "hospital_staff": ("report", "inbox"),
+}  # fmt: skip
+# What each page shows once it has drawn, so that the picture is never taken half-way: an
+# element, or (for the demo's placements) text that is there once the replica has caught up.
 READY = {
     "overview": '[data-testid="stMetric"]',
     "board": '[data-testid="stDataFrame"]',
@@ -35,7 +45,11 @@ READY = {
     "trends": ".js-plotly-plot .main-svg",
     "find": '[data-testid="stButton"]',
     "export": '[data-testid="stDataFrame"]',
+    "placements": "text=ICU満床のため",
+    "report": '[data-testid="stForm"]',
+    "inbox": "text=SpO2 90%",
 }
+CATCH_UP_S = 180  # a month of history takes the dashboard's replica a while to roll up
 # A page's heading is its navigation title, except where it says more.
 HEADINGS = {"overview": "overview.title", "trends": "trends.title"}
 CHROMIUM = "/usr/bin/chromium"
@@ -44,7 +58,10 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 VIEWPORT: Any = {"width": 1440, "height": 900}
-DEMO_USER = "coordinator.demo"
+DEMO_USERS = {
+    "coordinator": ("coordinator.demo", ()),
+    "hospital_staff": ("staff.hj0001", ("HJ-0001",)),
+}
 HISTORY = timedelta(days=30)
 DEMO_NOTICES = (
     ("発熱外来の受付時間を延長します", "本日から当面の間、21時まで受け付けます。", "info"),
@@ -59,52 +76,54 @@ REPORT_EVERY = timedelta(minutes=20)  # per facility, in the simulated history
 log = logging.getLogger("dashboard.screenshots")
 
 
-def idle(page: object) -> None:
+def idle(page: Page) -> None:
     """Wait until Streamlit has run the script and every lazily loaded element has drawn."""
-    page.wait_for_selector(  # type: ignore[attr-defined]
+    page.wait_for_selector(
         '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000
     )
-    page.wait_for_selector(  # type: ignore[attr-defined]
-        '[data-testid="stSkeleton"]', state="detached", timeout=60_000
-    )
+    page.wait_for_selector('[data-testid="stSkeleton"]', state="detached", timeout=60_000)
 
 
-def sign_in(page: object, user: str, password: str) -> None:
+def sign_in(page: Page, user: str, password: str) -> None:
     """Fill in the sign-in form, if the dashboard shows one."""
-    form = page.locator('input[autocomplete="username"]')  # type: ignore[attr-defined]
-    nav = page.locator('[data-testid="stTopNavLink"]')  # type: ignore[attr-defined]
+    form = page.locator('input[autocomplete="username"]')
+    nav = page.locator('[data-testid="stTopNavLink"]')
     form.or_(nav).first.wait_for(timeout=60_000)
     if form.count():
         form.fill(user)
-        page.fill('input[type="password"]', password)  # type: ignore[attr-defined]
-        page.click('[data-testid="stFormSubmitButton"] button')  # type: ignore[attr-defined]
+        page.fill('input[type="password"]', password)
+        page.click('[data-testid="stFormSubmitButton"] button')
         nav.first.wait_for(timeout=60_000)
 
 
-def open_page(page: object, url: str, name: str, lang: str) -> None:
-    """Go to a page through the navigation (a reload would start a new, signed-out session)."""
+def open_page(page: Page, url: str, name: str, lang: str, home: str) -> None:
+    """Go to a page through the navigation (a reload would start a new, signed-out session),
+    again until it shows what it is ready with (the replica may still be catching up)."""
     from dashboard.texts import t
 
-    href = f"{url.rstrip('/')}/" + ("" if name == "overview" else name)
-    page.click(f'[data-testid="stTopNavLink"][href="{href}"]')  # type: ignore[attr-defined]
+    href = f"{url.rstrip('/')}/" + ("" if name == home else name)
     heading = t(HEADINGS.get(name, f"page.{name}"), lang)
-    page.locator("h3", has_text=heading).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
-    page.wait_for_selector(READY[name], timeout=60_000)  # type: ignore[attr-defined]
-    idle(page)
+    deadline = time.monotonic() + CATCH_UP_S
+    while True:
+        page.click(f'[data-testid="stTopNavLink"][href="{href}"]')
+        page.locator("h3", has_text=heading).first.wait_for(timeout=60_000)
+        idle(page)
+        if page.locator(READY[name]).count() or time.monotonic() > deadline:
+            return
+        page.wait_for_timeout(2000)  # the replica is catching up
 
 
-def switch_language(page: object, lang: str) -> None:
+def switch_language(page: Page, lang: str) -> None:
     from dashboard.texts import LANG_NAMES
 
-    page.locator(  # type: ignore[attr-defined]
-        '[data-testid="stButtonGroup"] button', has_text=LANG_NAMES[lang]
-    ).first.click()
+    page.locator('[data-testid="stButtonGroup"] button', has_text=LANG_NAMES[lang]).first.click()
 
 
 def capture(
-    url: str, out: Path, user: str, password: str, langs: tuple[str, ...] = ("ja", "en")
+    url: str, out: Path, accounts: dict[str, tuple[str, str]], langs: tuple[str, ...] = ("ja", "en")
 ) -> list[Path]:
-    """Sign in, open each page in each language and save `<page>_<lang>.png`."""
+    """Sign in as each role with an account, open its pages in each language, and save
+    `<page>_<lang>.png`."""
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -112,17 +131,20 @@ def capture(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
-            page = browser.new_context(viewport=VIEWPORT, locale="ja-JP").new_page()
-            page.goto(url)
-            sign_in(page, user, password)
-            for lang in langs:
-                switch_language(page, lang)
-                for name in PAGES:
-                    open_page(page, url, name, lang)
-                    path = out / f"{name}_{lang}.png"
-                    page.screenshot(path=str(path))
-                    written.append(path)
-                    log.info("wrote %s", path)
+            for role, (user, password) in accounts.items():
+                context = browser.new_context(viewport=VIEWPORT, locale="ja-JP")
+                page = context.new_page()
+                page.goto(url)
+                sign_in(page, user, password)
+                for lang in langs:
+                    switch_language(page, lang)
+                    for name in PAGES[role]:
+                        open_page(page, url, name, lang, home=PAGES[role][0])
+                        path = out / f"{name}_{lang}.png"
+                        page.screenshot(path=str(path))
+                        written.append(path)
+                        log.info("wrote %s", path)
+                context.close()
         finally:
             browser.close()
     return written
@@ -178,6 +200,42 @@ def demo_events(now: datetime) -> list:  # noqa: ANN201
     return events
 
 
+def placement_events(now: datetime) -> list:  # noqa: ANN201
+    """Requests from the health centre, some answered: what a busy morning looks like."""
+    from producers.identity import Identity
+    from producers import forms
+
+    coordinator = Identity("coordinator", "coordinator")
+    staff = {f"HJ-000{n}": Identity(f"staff.hj000{n}", "hospital_staff", (f"HJ-000{n}",))
+             for n in range(1, 9)}  # fmt: skip
+    asks = [
+        (50, "HJ-0003", "adult_icu", "80-89", "severe", ["oxygen"], None,
+         ("declined", "ICU満床のため")),
+        (42, "HJ-0002", "medical_surgical", "60-69", "moderate", [], "独歩可", ("accepted", None)),
+        (30, "HJ-0001", "medical_surgical", "40-49", "moderate", ["wheelchair"], None,
+         ("accepted", None)),
+        (12, "HJ-0001", "adult_icu", "70-79", "severe", ["oxygen", "isolation"],
+         "SpO2 90%、酸素3L投与中", None),
+        (4, "HJ-0001", "negative_flow_isolation", "30-39", "moderate", ["isolation"], None, None),
+        (2, "HJ-0005", "hcu", "50-59", "severe", ["dialysis"], "透析歴あり", None),
+    ]  # fmt: skip
+    events: list = []
+    for minutes, facility, bed, age, severity, needs, note, answer in asks:
+        at = now - timedelta(minutes=minutes)
+        request = forms.placement_request(
+            coordinator, facility, bed, age_band=age, severity=severity, needs=needs,
+            note=note, now=at,
+        )  # fmt: skip
+        events.append(request)
+        if answer:
+            decision, reason = answer
+            events.append(forms.placement_response(
+                staff[facility], str(request.placement_id), facility, decision, reason=reason,
+                now=at + timedelta(minutes=5),
+            ))  # fmt: skip
+    return events
+
+
 def _uuid() -> str:
     import uuid
 
@@ -185,9 +243,9 @@ def _uuid() -> str:
 
 
 @contextlib.contextmanager
-def own_demo(workdir: Path) -> Iterator[tuple[str, str, str]]:
+def own_demo(workdir: Path) -> Iterator[tuple[str, dict[str, tuple[str, str]]]]:
     """A broker, the topics, the demo history, an account and a dashboard, all under workdir;
-    yields the dashboard's URL and the account's name and password."""
+    yields the dashboard's URL and each role's account (name, password)."""
     from bedboard import broker
     from bedboard.admin import create_topics
     from bedboard.settings import Settings
@@ -201,10 +259,13 @@ def own_demo(workdir: Path) -> Iterator[tuple[str, str, str]]:
     dashboard = None
     try:
         settings = Settings(bootstrap_servers=bootstrap, data_dir=workdir)
-        password = new_password()
-        UsersFile(users_path(settings)).add(DEMO_USER, "coordinator", password)
+        users, accounts = UsersFile(users_path(settings)), {}
+        for role, (username, facilities) in DEMO_USERS.items():
+            accounts[role] = (username, new_password())
+            users.add(username, role, accounts[role][1], facilities)
         create_topics(settings)
-        events = demo_events(datetime.now(UTC))
+        now = datetime.now(UTC)
+        events = [*demo_events(now), *placement_events(now)]
         with Publisher(settings) as publisher:
             for first in range(0, len(events), 2000):
                 receipt = publisher.publish(events[first : first + 2000])
@@ -224,7 +285,7 @@ def own_demo(workdir: Path) -> Iterator[tuple[str, str, str]]:
         )
         url = f"http://127.0.0.1:{web}"
         wait_for_http(url)
-        yield url, DEMO_USER, password
+        yield url, accounts
     finally:
         if dashboard is not None:
             dashboard.terminate()
@@ -251,13 +312,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         if not (args.user and args.password):
             parser.error("--url needs --user and --password (a coordinator's account)")
-        capture(args.url, args.out, args.user, args.password)
+        capture(args.url, args.out, {"coordinator": (args.user, args.password)})
         return 0
     with (
         tempfile.TemporaryDirectory(prefix="bedboard-shots-") as workdir,
-        own_demo(Path(workdir)) as (url, user, password),
+        own_demo(Path(workdir)) as (url, accounts),
     ):
-        capture(url, args.out, user, password)
+        capture(url, args.out, accounts)
     return 0
 
 
