@@ -124,7 +124,3 @@ STYLE = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 2rem; }
 [data-testid="stMetricValue"] { font-size: 2rem; }
 </style>"""
-
-
-def page_title(key: str) -> None:
-    st.subheader(t(key))

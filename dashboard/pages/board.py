@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import get_args
 
 import pandas as pd
 import streamlit as st
@@ -18,9 +19,10 @@ from dashboard.widgets import (
     level_style,
     level_text,
 )
+from schemas.events import Accepting
 
 PAGE_SIZE = 50
-ACCEPTING = ("open", "limited", "closed", "unknown")
+ACCEPTING: tuple[str, ...] = (*get_args(Accepting), "unknown")
 
 auth.require_page("board")  # the server-side role check, on every run
 st.subheader(t("page.board"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pandas as pd
 import streamlit as st
 
@@ -9,11 +11,14 @@ from dashboard import auth, data, model, placement
 from dashboard.formats import number
 from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import REFRESH_S, accepting_text, ed_text, freshness
+from schemas import glossary
+from schemas.events import AgeBand
 
-SEVERITIES = ("mild", "moderate", "severe")
+SEVERITIES = glossary.PATIENT_SEVERITIES
+# The needs a bed type answers first; the others are asked of the facility.
 NEEDS = ("ventilator", "isolation", "pediatric", "psychiatric", "oxygen", "dialysis",
          "maternity", "wheelchair")  # fmt: skip
-AGE_BANDS = ("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+")
+AGE_BANDS: tuple[str, ...] = get_args(AgeBand)
 AUTO = "auto"
 SHOW = (10, 20, 50)
 

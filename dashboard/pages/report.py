@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import get_args
 
 import streamlit as st
 
@@ -12,10 +13,10 @@ from dashboard.model import bed_type_order
 from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import escape_markdown
 from producers import forms
-from schemas.events import BED_TYPES
+from schemas.events import BED_TYPES, Accepting, EdStatus
 
-ACCEPTING = ("open", "limited", "closed")
-ED_STATUS = ("normal", "advisory", "closed")
+ACCEPTING: tuple[str, ...] = get_args(Accepting)
+ED_STATUS: tuple[str, ...] = get_args(EdStatus)
 PENDING = "report_pending"  # a report with a surge, waiting for the sender's confirmation
 RECEIPT = "report_receipt"
 BASE = "report_base"  # field key -> the value the form started from
