@@ -68,9 +68,7 @@ def facilities() -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_S, show_spinner=False)
 def _last_ingest(path: str) -> datetime | None:
     with _cursor(path) as cur:
-        found = queries.last_ingest(cur)
-    # TRANSITIONAL: queries still return naive UTC; remove once they are aware.
-    return found.replace(tzinfo=UTC) if found and found.tzinfo is None else found
+        return queries.last_ingest(cur)
 
 
 def last_ingest() -> datetime | None:

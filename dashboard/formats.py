@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dashboard.texts import t
@@ -29,14 +29,14 @@ def local_time(moment: datetime | None, zone: ZoneInfo = DEFAULT_ZONE, *, date: 
     """An aware time in the configured zone, as people read it."""
     if moment is None or moment != moment:  # None or NaT
         return "—"
-    return _aware(moment).astimezone(zone).strftime("%m/%d %H:%M" if date else "%H:%M")
+    return moment.astimezone(zone).strftime("%m/%d %H:%M" if date else "%H:%M")
 
 
 def ago(moment: datetime | None, now: datetime, lang_: str | None = None) -> str:
     """How long ago, in the largest whole unit: 12分前 / 12 min ago."""
     if moment is None or moment != moment:
         return t("ago.never", lang_)
-    seconds = max(int((now - _aware(moment)).total_seconds()), 0)
+    seconds = max(int((now - moment).total_seconds()), 0)
     if seconds < 60:
         return t("ago.seconds", lang_, n=seconds)
     if seconds < 3600:
@@ -56,8 +56,3 @@ def step_label(step: timedelta) -> str:
     minutes = int(step.total_seconds() // 60)
     key = SPANS.get(minutes)
     return t(key) if key else f"{minutes} min"
-
-
-def _aware(moment: datetime) -> datetime:
-    # TRANSITIONAL: the replica's queries still return naive UTC; remove once they are aware.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
