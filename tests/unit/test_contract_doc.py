@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from schemas.bed_types import BED_TYPE_NAMES
 from schemas.events import BED_TYPES
+from schemas.glossary import BED_TYPE_NAMES
 
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "contract" / "events-v1.md"
 

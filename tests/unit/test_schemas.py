@@ -328,7 +328,7 @@ def test_the_examples_pass_their_json_schema_and_the_union(event_type: str) -> N
 
 
 def test_the_bed_type_names_table_has_exactly_the_contract_s_codes() -> None:
-    from schemas.bed_types import BED_TYPE_NAMES
     from schemas.events import BED_TYPES
+    from schemas.glossary import BED_TYPE_NAMES
 
     assert list(BED_TYPE_NAMES) == list(BED_TYPES)  # the same codes, in the contract's order
