@@ -49,7 +49,7 @@ def _served(env: dict[str, str], data_dir: Path, facilities: str) -> dict[str, f
 
 
 def measure(ctx: Context) -> list[Row]:
-    if not (ROOT / "dashboard" / "views" / "board.py").exists():
+    if not (ROOT / "dashboard" / "pages" / "board.py").exists():
         return [Row("dashboard", "board render", None, "s", "≤ 1.5", note="no board page yet")]
     built = national_replica(ctx)
     data_dir = ctx.work / "dashboard"
