@@ -202,8 +202,8 @@ def demo_events(now: datetime) -> list:  # noqa: ANN201
 
 def placement_events(now: datetime) -> list:  # noqa: ANN201
     """Requests from the health centre, some answered: what a busy morning looks like."""
-    from producers.identity import Identity
     from producers import forms
+    from producers.identity import Identity
 
     coordinator = Identity("coordinator", "coordinator")
     staff = {f"HJ-000{n}": Identity(f"staff.hj000{n}", "hospital_staff", (f"HJ-000{n}",))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bedboard.users import ROLES
 from dashboard import navigation
 from dashboard.navigation import NAVIGATION, may_open, pages_for
 from dashboard.texts import TEXT
+from producers.identity import ROLES
 
 
 def test_every_page_file_is_in_the_table_once_with_its_title() -> None:
