@@ -6,9 +6,9 @@ from __future__ import annotations
 TEXT: dict[str, tuple[str, str]] = {
     # bedboard alerts
     "start": (
-        "アラート処理を開始します（グループ {group}、占床率 {threshold:.0%} 以上、"
+        "アラート処理を開始します（グループ {group}、病床使用率 {threshold:.0%} 以上、"
         "{stale:g}時間報告がなければ未更新）。Ctrl-C で停止します。",
-        "deriving alerts (group {group}; occupancy at or over {threshold:.0%}; stale after "
+        "deriving alerts (group {group}; occupancy rate at or over {threshold:.0%}; stale after "
         "{stale:g} h without a report); Ctrl-C stops it.",
     ),
     "done": ("アラートの変化 {count}件を送信しました", "published {count} alert change(s)"),
