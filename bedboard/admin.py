@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,6 +20,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from bedboard import acls
 from bedboard.settings import Settings
 from schemas.topics import TOPICS
 
@@ -47,14 +48,16 @@ _retry_transient = retry(
 
 
 @contextmanager
-def admin_client(bootstrap: str, timeout: float = 10) -> Iterator[KafkaAdminClient]:
-    """An admin client that gives up after timeout seconds instead of kafka-python's 30."""
+def admin_client(options: Mapping[str, object], timeout: float = 10) -> Iterator[KafkaAdminClient]:
+    """An admin client on options (Settings.kafka_options()) that gives up after timeout seconds
+    instead of kafka-python's 30."""
     timeout_ms = int(timeout * 1000)
-    # api_version stays unset: the client asks the broker (ApiVersions) and so uses the newest
+    # api_version is dropped: the client asks the broker (ApiVersions) and so uses the newest
     # request versions both sides know. Its constructor already connects, bounded by
     # bootstrap_timeout_ms.
+    connection = {key: value for key, value in options.items() if key != "api_version"}
     client = KafkaAdminClient(
-        bootstrap_servers=bootstrap,
+        **connection,
         client_id="bedboard-admin",
         bootstrap_timeout_ms=timeout_ms,
         request_timeout_ms=timeout_ms,
@@ -65,26 +68,32 @@ def admin_client(bootstrap: str, timeout: float = 10) -> Iterator[KafkaAdminClie
         client.close()
 
 
-def broker_answers(bootstrap: str, timeout: float = 3) -> bool:
-    """Whether a broker at bootstrap answers and reports itself ready (registered, unfenced)."""
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
+def broker_answers(options: Mapping[str, object], timeout: float = 3) -> bool:
+    """Whether a broker answers these client options (signed in) and reports itself ready
+    (registered, unfenced)."""
+    bootstrap = options["bootstrap_servers"]
+    first = bootstrap[0] if isinstance(bootstrap, list) else str(bootstrap).split(",")[0]
+    host, _, port = str(first).rpartition(":")
     try:
         # A plain connect first: it fails at once while nothing listens, where the admin client
         # would log errors and wait out its bootstrap timeout.
         socket.create_connection((host or "localhost", int(port)), timeout=timeout).close()
-        with admin_client(bootstrap, timeout) as client:
+        with admin_client(options, timeout) as client:
             brokers = client.describe_cluster()["brokers"]
     except (OSError, kafka_errors.KafkaError):
         return False
     return any(not broker.get("is_fenced", False) for broker in brokers)
 
 
-def wait_for_broker(bootstrap: str, timeout: float = 60) -> None:
-    """Return once a broker answers at bootstrap; raise BrokerUnavailableError after timeout."""
+def wait_for_broker(settings: Settings, timeout: float = 60) -> None:
+    """Return once a broker answers settings; raise BrokerUnavailableError after timeout."""
     deadline = time.monotonic() + timeout
-    while not broker_answers(bootstrap, timeout=min(3, max(0.5, deadline - time.monotonic()))):
+    options = settings.kafka_options()
+    while not broker_answers(options, timeout=min(3, max(0.5, deadline - time.monotonic()))):
         if time.monotonic() >= deadline:
-            raise BrokerUnavailableError(f"no Kafka broker answered at {bootstrap} in {timeout} s")
+            raise BrokerUnavailableError(
+                f"no Kafka broker answered at {settings.bootstrap_servers} in {timeout} s"
+            )
         time.sleep(0.5)
 
 
@@ -99,7 +108,7 @@ def create_topics(settings: Settings, partitions: int = 1) -> list[str]:
         }
         for spec in TOPICS.values()
     }
-    with admin_client(settings.bootstrap_servers) as client:
+    with admin_client(settings.kafka_options()) as client:
         # raise_errors=False: an existing topic is an answer per topic, not a failure.
         response = client.create_topics(wanted, raise_errors=False)
         created = []
@@ -112,6 +121,9 @@ def create_topics(settings: Settings, partitions: int = 1) -> list[str]:
                 raise error(f"creating topic {topic['name']}: {topic.get('error_message')}")
         # The controller has accepted them; wait until each has a leader so producers can start.
         client.wait_for_topics(list(wanted), timeout_ms=30_000)
+        if settings.local_credentials() is not None:
+            # The local broker's principals are ours to manage: let each do its part, no more.
+            acls.grant(client, settings.topic_prefix)
     log.info("created topics %s", created)
     return sorted(created)
 
@@ -119,7 +131,7 @@ def create_topics(settings: Settings, partitions: int = 1) -> list[str]:
 @_retry_transient
 def end_offsets(settings: Settings, topics: Iterable[str]) -> dict[TopicPartition, int]:
     """The next offset to be written in every partition of the given (full-name) topics."""
-    with admin_client(settings.bootstrap_servers) as client:
+    with admin_client(settings.kafka_options()) as client:
         described: list[dict[str, Any]] = client.describe_topics(list(topics))
         specs = {}
         for topic in described:

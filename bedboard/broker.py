@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import logging
 import os
 import shutil
@@ -12,20 +10,23 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
+from bedboard import credentials
 from bedboard.admin import broker_answers
+from bedboard.broker_config import HOST, configured_port
+from bedboard.broker_setup import DEFAULT_JARS_DIR, format_storage, prepare, tail
+from bedboard.broker_setup import POM as POM
+from bedboard.broker_setup import BrokerError as BrokerError
+from bedboard.broker_setup import credentials_file as credentials_file
+from bedboard.broker_setup import fetch_jars as fetch_jars
+from bedboard.credentials import OPERATOR
 
 log = logging.getLogger(__name__)
 
 KAFKA_VERSION = "4.3.1"
-INFRA_DIR = Path(__file__).resolve().parents[1] / "infra"
-POM = INFRA_DIR / "pom.xml"
-LOG_CONFIG = INFRA_DIR / "log4j2.xml"
-DEFAULT_JARS_DIR = Path(".bedboard/jars")
+LOG_CONFIG = Path(__file__).resolve().parents[1] / "infra" / "log4j2.xml"
 DEFAULT_DATA_DIR = Path(".bedboard/kafka")
-HOST = "127.0.0.1"
 _HAS_PROC = Path("/proc/self").exists()
 JVM_OPTIONS = (
     # Small heap: tests and the demo share a 2-core machine with everything else.
@@ -43,87 +44,6 @@ JVM_OPTIONS = (
 
 # The broker processes this Python process started, kept so that they can be reaped (no zombies).
 _children: dict[int, subprocess.Popen[bytes]] = {}
-
-
-class BrokerError(RuntimeError):
-    """The local broker could not be fetched, started or stopped."""
-
-
-def fetch_jars(jars_dir: Path = DEFAULT_JARS_DIR) -> Path:
-    """Copy the broker's jars from Maven Central into jars_dir, once per version of the pom."""
-    if not POM.is_file():
-        raise BrokerError(f"{POM} is missing: run the local broker from a checkout of Bedboard")
-    jars_dir = jars_dir.resolve()
-    marker = jars_dir / ".pom-sha256"
-    digest = hashlib.sha256(POM.read_bytes()).hexdigest()
-    if marker.is_file() and marker.read_text().strip() == digest:
-        return jars_dir
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise BrokerError(
-            "Maven ('mvn') is not on PATH; it fetches the Kafka broker's jars from Maven Central. "
-            "Install it (e.g. apt-get install maven) and try again."
-        )
-    # Copy into a fresh folder and swap it in, so that an interrupted fetch or an older pom's
-    # jars never end up on the classpath.
-    staging = jars_dir.with_name(jars_dir.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    command = [
-        mvn,
-        "-q",
-        "-B",
-        "-f",
-        str(POM),
-        "dependency:copy-dependencies",
-        f"-DoutputDirectory={staging}",
-    ]
-    log.info("fetching the broker's jars: %s", " ".join(command))
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0 or not any(staging.glob("kafka_2.13-*.jar")):
-        raise BrokerError(
-            f"fetching the broker's jars failed ({' '.join(command)}):\n"
-            + _tail(done.stdout + done.stderr)
-        )
-    (staging / marker.name).write_text(digest + "\n")
-    shutil.rmtree(jars_dir, ignore_errors=True)
-    jars_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging.rename(jars_dir)
-    return jars_dir
-
-
-def render_server_properties(port: int, data_dir: Path) -> str:
-    """The server.properties of a single-node broker on port and its controller on port + 1."""
-    broker, controller = f"{HOST}:{port}", f"{HOST}:{port + 1}"
-    settings = {
-        "process.roles": "broker,controller",
-        "node.id": "1",
-        "listeners": f"PLAINTEXT://{broker},CONTROLLER://{controller}",
-        "advertised.listeners": f"PLAINTEXT://{broker},CONTROLLER://{controller}",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "controller.listener.names": "CONTROLLER",
-        "controller.quorum.bootstrap.servers": controller,
-        "log.dirs": str(data_dir / "data"),
-        "num.partitions": "1",
-        "auto.create.topics.enable": "false",
-        # One node: every internal topic has one replica, and one partition so that the first
-        # consumer group or transaction does not wait for 50 partitions to be created.
-        "offsets.topic.replication.factor": "1",
-        "offsets.topic.num.partitions": "1",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
-        "transaction.state.log.num.partitions": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
-        "share.coordinator.state.topic.num.partitions": "1",
-        # Consumers in tests and the demo join alone; waiting 3 s for more members is pure delay.
-        "group.initial.rebalance.delay.ms": "0",
-        # The compacted topics are small; the default 128 MiB buffer is a quarter of the heap.
-        "log.cleaner.dedupe.buffer.size": str(16 * 1024 * 1024),
-        "num.network.threads": "2",
-        "num.io.threads": "4",
-    }
-    return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
 def port_free(port: int, host: str = HOST) -> bool:
@@ -179,11 +99,10 @@ def start(
                 f"ports {port} and {port + 1} (choose another with --port)"
             )
     jars = fetch_jars(jars_dir or DEFAULT_JARS_DIR)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / "server.properties").write_text(render_server_properties(port, data_dir))
+    secrets = prepare(port, data_dir)
     classpath = f"{jars}/*"
     if not (data_dir / "data" / "meta.properties").exists():
-        _format_storage(java, classpath, data_dir)
+        format_storage(java, classpath, data_dir, secrets)
     pid = _launch(java, classpath, data_dir)
     log.info("started the broker (pid %d) on %s", pid, address)
     try:
@@ -220,40 +139,29 @@ def status(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, object]:
     pid = _running_pid(data_dir)
     port = _configured_port(data_dir)
     address = f"{HOST}:{port}" if port is not None else None
+    answering = pid is not None and address is not None and _answers(address, data_dir)
     return {
         "running": pid is not None,
-        "answering": pid is not None and address is not None and broker_answers(address),
+        "answering": answering,
         "pid": pid,
         "port": port,
         "bootstrap": address if pid is not None else None,
         "data_dir": str(data_dir),
         "log": str(data_dir / "logs" / "server.log"),
+        "credentials": str(credentials_file(data_dir)),
     }
 
 
-def _format_storage(java: str, classpath: str, data_dir: Path) -> None:
-    # A cluster id is 16 random bytes in URL-safe base64 without padding, as Kafka's Uuid prints
-    # it; Kafka never issues one that starts with '-', since that reads as a command-line flag.
-    cluster_id = "-"
-    while cluster_id.startswith("-"):
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-    command = [
-        java,
-        "-cp",
-        classpath,
-        "kafka.tools.StorageTool",
-        "format",
-        "--standalone",
-        "-t",
-        cluster_id,
-        "-c",
-        str(data_dir / "server.properties"),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise BrokerError(
-            "formatting the broker's storage failed:\n" + _tail(done.stdout + done.stderr)
-        )
+def _answers(address: str, data_dir: Path, timeout: float = 3) -> bool:
+    """Whether the broker of data_dir answers its operator at address."""
+    try:
+        secrets = credentials.read(credentials_file(data_dir))
+    except credentials.CredentialsError:
+        return False
+    if secrets is None:
+        return False
+    options = {"bootstrap_servers": [address], **secrets.client_options(OPERATOR)}
+    return broker_answers(options, timeout)
 
 
 def _launch(java: str, classpath: str, data_dir: Path) -> int:
@@ -287,14 +195,14 @@ def _wait_until_ready(address: str, data_dir: Path, pid: int, deadline: float) -
         if not _alive(pid):
             raise BrokerError(
                 f"the broker (pid {pid}) exited while starting; the end of its log:\n"
-                + _log_tail(data_dir)
+                + _logtail(data_dir)
             )
-        if broker_answers(address):
+        if _answers(address, data_dir):
             return
         if time.monotonic() >= deadline:
             raise BrokerError(
                 f"the broker did not answer on {address} in time; the end of its log:\n"
-                + _log_tail(data_dir)
+                + _logtail(data_dir)
             )
         time.sleep(0.2)
 
@@ -349,29 +257,19 @@ def _is_broker_of(pid: int, data_dir: Path) -> bool:
 
 def _configured_port(data_dir: Path) -> int | None:
     try:
-        lines = (data_dir / "server.properties").read_text().splitlines()
+        return configured_port((data_dir / "server.properties").read_text())
     except FileNotFoundError:
         return None
-    for line in lines:
-        if line.startswith("listeners="):
-            for listener in line.partition("=")[2].split(","):
-                if listener.startswith("PLAINTEXT://"):
-                    return int(listener.rsplit(":", 1)[1])
-    return None
 
 
 def _pid_file(data_dir: Path) -> Path:
     return data_dir / "broker.pid"
 
 
-def _log_tail(data_dir: Path, lines: int = 20) -> str:
+def _logtail(data_dir: Path, lines: int = 20) -> str:
     parts = []
     for name in ("broker.out", "logs/server.log"):
         path = data_dir / name
         if path.is_file():
-            parts.append(f"--- {path}\n" + _tail(path.read_text(errors="replace"), lines))
+            parts.append(f"--- {path}\n" + tail(path.read_text(errors="replace"), lines))
     return "\n".join(parts) or "(no log written)"
-
-
-def _tail(text: str, lines: int = 20) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])

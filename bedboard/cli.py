@@ -18,6 +18,7 @@ from bedboard.commands import (
     users,
 )
 from bedboard.console import FAILED, USAGE, warn
+from bedboard.credentials import OPERATOR, CredentialsError
 from bedboard.settings import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -30,11 +31,13 @@ def no_options(parser: argparse.ArgumentParser) -> None:
 
 @dataclass(frozen=True)
 class Command:
-    """One subcommand: its one-line help, what runs it, and what adds its arguments."""
+    """One subcommand: its one-line help, what runs it, what adds its arguments, and who it is
+    on Kafka (its credentials and ACLs)."""
 
     help: str
     run: Handler
     options: Options = no_options
+    principal: str = OPERATOR
 
 
 # Every subcommand, in the order `bedboard --help` lists them. A new one is a row here: its
@@ -51,9 +54,14 @@ COMMANDS: dict[str, Command] = {
         produce.publish_options,
     ),
     "rollup": Command(
-        "roll the topics up into a DuckDB replica", consume.rollup, consume.rollup_options
+        "roll the topics up into a DuckDB replica",
+        consume.rollup,
+        consume.rollup_options,
+        principal="replica",
     ),
-    "status": Command("ingest counts of a replica", consume.status, consume.status_options),
+    "status": Command(
+        "ingest counts of a replica", consume.status, consume.status_options, principal="replica"
+    ),
     "simulate": Command(
         "a realistic stream of capacity reports", produce.simulate, produce.simulate_options
     ),
@@ -62,14 +70,19 @@ COMMANDS: dict[str, Command] = {
         "catch up, then export the snapshot of a day or time",
         export.snapshot_command,
         export_options.snapshot_options,
+        principal="replica",
     ),
     "report": Command(
         "per day, district and bed type at the daily cutoff",
         export.report_command,
         export_options.report_options,
+        principal="replica",
     ),
     "alerts": Command(
-        "derive alerts from the capacity stream", alerts.alerts, alerts.alerts_options
+        "derive alerts from the capacity stream",
+        alerts.alerts,
+        alerts.alerts_options,
+        principal="alerts",
     ),
     "dashboard": Command("the Streamlit app", serve.dashboard, serve.port_option),
     "demo": Command(
@@ -92,11 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
     args = parser().parse_args(argv)
     try:
-        settings = Settings()
+        settings = Settings().as_principal(COMMANDS[args.command].principal)
     except ValueError as error:
         warn(f"configuration: {error}")
         return USAGE
     try:
         return COMMANDS[args.command].run(args, settings)
     except KeyboardInterrupt:
+        return FAILED
+    except CredentialsError as error:
+        warn(f"Kafka: {error}")
         return FAILED

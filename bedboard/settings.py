@@ -9,6 +9,11 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bedboard import credentials
+from bedboard.credentials import OPERATOR
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BEDBOARD_", frozen=True)
@@ -16,10 +21,20 @@ class Settings(BaseSettings):
     bootstrap_servers: str = "localhost:9092"
     # Given explicitly so that clients never probe the broker (a 30 s stall when it is down).
     kafka_api_version: tuple[int, int] = (4, 3)
-    kafka_security_protocol: str = "PLAINTEXT"
+    # Who this process is on Kafka: picks its password from the local credentials file. Each
+    # command names its own (cli.PRINCIPAL_OF); BEDBOARD_KAFKA_PRINCIPAL overrides it.
+    kafka_principal: str = OPERATOR
+    # The local broker's credentials (`bedboard broker start`); default <data_dir>/kafka/...
+    kafka_credentials_file: Path | None = None
+    # Explicit security settings (a managed cluster) win over the local credentials file.
+    kafka_security_protocol: str | None = None
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None  # a private CA's certificate (PEM)
+    kafka_ssl_certfile: Path | None = None  # this client's certificate, for mutual TLS
+    kafka_ssl_keyfile: Path | None = None
+    kafka_ssl_password: SecretStr | None = None  # of the key file, if it is encrypted
     topic_prefix: str = "bedboard."
     # Each command keeps its own replica file by default so that they never contend.
     db: Path | None = None
@@ -45,23 +60,70 @@ class Settings(BaseSettings):
             raise ValueError("BEDBOARD_LANG must be 'ja' or 'en'")
         return value
 
+    @field_validator("kafka_security_protocol")
+    @classmethod
+    def _known_protocol(cls, value: str | None) -> str | None:
+        if value is not None and value not in SECURITY_PROTOCOLS:
+            raise ValueError(
+                f"BEDBOARD_KAFKA_SECURITY_PROTOCOL must be one of {', '.join(SECURITY_PROTOCOLS)}"
+            )
+        return value
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def credentials_path(self) -> Path:
+        """Where the local broker's credentials are looked for."""
+        return self.kafka_credentials_file or self.data_dir / "kafka" / credentials.FILE_NAME
+
+    def as_principal(self, principal: str) -> Settings:
+        """These settings for a process that runs as principal, unless the environment names one."""
+        if "kafka_principal" in self.model_fields_set:
+            return self
+        return self.model_copy(update={"kafka_principal": principal})
+
+    def local_credentials(self) -> credentials.LocalCredentials | None:
+        """The local broker's credentials, unless explicit SASL or mutual TLS settings are given."""
+        if self.kafka_sasl_username is not None or self.kafka_ssl_certfile is not None:
+            return None
+        return credentials.read(self.credentials_path)
+
     def kafka_options(self) -> dict[str, object]:
-        """Connection options shared by every Kafka client."""
+        """Connection options shared by every Kafka client, security included."""
         options: dict[str, object] = {
             "bootstrap_servers": self.bootstrap_servers.split(","),
             "api_version": self.kafka_api_version,
-            "security_protocol": self.kafka_security_protocol,
         }
-        if self.kafka_sasl_mechanism:
-            options["sasl_mechanism"] = self.kafka_sasl_mechanism
-            options["sasl_plain_username"] = self.kafka_sasl_username
-            options["sasl_plain_password"] = (
-                self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
-            )
+        tls = {
+            "ssl_cafile": self.kafka_ssl_cafile,
+            "ssl_certfile": self.kafka_ssl_certfile,
+            "ssl_keyfile": self.kafka_ssl_keyfile,
+            "ssl_password": self.kafka_ssl_password,
+        }
+        options |= {
+            key: value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+            for key, value in tls.items()
+            if value is not None
+        }
+        local = self.local_credentials()
+        if local is not None:
+            options |= local.client_options(self.kafka_principal)
+        elif self.kafka_sasl_username is not None:
+            password = self.kafka_sasl_password
+            options |= {
+                "security_protocol": "SASL_SSL" if self.kafka_ssl_cafile else "SASL_PLAINTEXT",
+                "sasl_mechanism": self.kafka_sasl_mechanism or credentials.MECHANISM,
+                "sasl_plain_username": self.kafka_sasl_username,
+                "sasl_plain_password": password.get_secret_value() if password else None,
+            }
+        else:
+            # Mutual TLS (a client certificate) or TLS with a private CA, else no security.
+            tls_given = self.kafka_ssl_certfile or self.kafka_ssl_cafile
+            options["security_protocol"] = "SSL" if tls_given else "PLAINTEXT"
+        if self.kafka_security_protocol is not None:
+            options["security_protocol"] = self.kafka_security_protocol
         return options
 
     def topic(self, name: str) -> str:

@@ -40,6 +40,7 @@ class Context:
     work: Path
     sizes: Sizes
     quick: bool
+    credentials: Path | None = None  # the broker's (default: where `local_broker` keeps them)
     shared: dict[str, Any] = field(default_factory=dict)
 
     def settings(self, name: str) -> Settings:
@@ -51,6 +52,7 @@ class Context:
             topic_prefix=f"bench{uuid.uuid4().hex[:8]}.{name}.",
             data_dir=data_dir,
             db=None,
+            kafka_credentials_file=self.credentials or broker.credentials_file(self.work / "kafka"),
         )
         create_topics(made)
         return made
@@ -69,6 +71,7 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
         "BEDBOARD_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
         "BEDBOARD_TOPIC_PREFIX": settings.topic_prefix,
         "BEDBOARD_DATA_DIR": str(settings.data_dir),
+        "BEDBOARD_KAFKA_CREDENTIALS_FILE": str(settings.credentials_path),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     return env | extra

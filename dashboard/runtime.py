@@ -25,8 +25,9 @@ DRAIN_EVERY_S = 5.0
 
 
 def settings() -> Settings:
-    """The configuration from BEDBOARD_* (read per run: it is cheap, and tests change it)."""
-    return Settings()
+    """The configuration from BEDBOARD_* (read per run: it is cheap, and tests change it), signed
+    in to Kafka as the dashboard."""
+    return Settings().as_principal("dashboard")
 
 
 def feed_enabled() -> bool:

@@ -17,8 +17,8 @@ from bench.env import Context
 
 
 @pytest.fixture
-def ctx(broker: str, tmp_path: Path) -> Context:
-    return Context(broker, tmp_path, QUICK, quick=True)
+def ctx(broker: str, broker_credentials: Path, tmp_path: Path) -> Context:
+    return Context(broker, tmp_path, QUICK, quick=True, credentials=broker_credentials)
 
 
 def numbers(rows: list[Row]) -> dict[str, float]:

@@ -13,15 +13,17 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from bedboard import broker as local_broker
 from bedboard.admin import admin_client, create_topics, end_offsets
+from bedboard.credentials import LocalCredentials
 from bedboard.settings import Settings
 from schemas.topics import TOPICS
+from tests.local_kafka import on_session_broker
 
 LOG_APPEND_TIME = 1  # ConsumerRecord.timestamp_type: 0 CreateTime, 1 LogAppendTime
 
 
 def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
     resources = [ConfigResource(ConfigResourceType.TOPIC, settings.topic(name)) for name in TOPICS]
-    with admin_client(settings.bootstrap_servers) as client:
+    with admin_client(settings.kafka_options()) as client:
         described = client.describe_configs(resources)["topic"]
     return {
         name: {key: entry["value"] for key, entry in configs.items()}
@@ -43,8 +45,12 @@ def test_every_topic_has_the_contract_configs(settings: Settings) -> None:
     assert found[settings.topic("dlq")]["cleanup.policy"] == "compact"
 
 
-def test_create_topics_returns_the_names_it_created(broker: str, tmp_path: Path) -> None:
-    fresh = Settings(bootstrap_servers=broker, topic_prefix=f"n{uuid.uuid4().hex[:8]}.")
+def test_create_topics_returns_the_names_it_created(
+    broker: str, broker_credentials: Path, tmp_path: Path
+) -> None:
+    fresh = on_session_broker(
+        broker, broker_credentials, tmp_path, topic_prefix=f"n{uuid.uuid4().hex[:8]}."
+    )
 
     created = create_topics(fresh)
 
@@ -61,7 +67,7 @@ def test_create_topics_is_idempotent(settings: Settings) -> None:
 
 def test_a_record_gets_the_broker_ingest_time(settings: Settings) -> None:
     topic = settings.topic("capacity")
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers)
+    producer = KafkaProducer(**settings.kafka_options())
     before_ms = int(time.time() * 1000)
     try:
         sent = producer.send(topic, key=b"F1", value=b"{}", timestamp_ms=1_000).get(timeout=30)
@@ -71,14 +77,14 @@ def test_a_record_gets_the_broker_ingest_time(settings: Settings) -> None:
 
     # The sender's timestamp (1970) is replaced by the broker's clock.
     assert before_ms - 1_000 <= sent.timestamp <= after_ms + 1_000
-    record = read_one(settings.bootstrap_servers, TopicPartition(topic, 0))
+    record = read_one(settings, TopicPartition(topic, 0))
     assert record.timestamp_type == LOG_APPEND_TIME
     assert record.timestamp == sent.timestamp
 
 
 def test_end_offsets_count_the_records(settings: Settings) -> None:
     topic = settings.topic("notices")
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers)
+    producer = KafkaProducer(**settings.kafka_options())
     try:
         for key in (b"N1", b"N2", b"N3"):
             producer.send(topic, key=key, value=b"{}")
@@ -103,6 +109,13 @@ def test_start_again_returns_the_running_broker(broker: str, broker_data_dir: Pa
     state = local_broker.status(broker_data_dir)
     assert state["running"] is True and state["answering"] is True
     assert state["port"] == port and state["bootstrap"] == broker
+    assert state["credentials"] == str(broker_data_dir / "credentials.json")
+
+
+def test_the_broker_keeps_its_secrets_to_its_owner(broker: str, broker_data_dir: Path) -> None:
+    for secret in (broker_data_dir, broker_data_dir / "credentials.json",
+                   broker_data_dir / "server.properties"):  # fmt: skip
+        assert secret.stat().st_mode & 0o077 == 0, secret
 
 
 def test_start_on_another_port_names_the_running_broker(broker: str, broker_data_dir: Path) -> None:
@@ -116,6 +129,7 @@ def test_a_broker_that_dies_while_starting_shows_its_log(broker: str, tmp_path: 
     # A data dir whose identity file is unreadable: the broker refuses it and exits at once.
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "meta.properties").write_text("version=1\nnode.id=7\ncluster.id=x\n")
+    LocalCredentials.generate().write(tmp_path / "credentials.json")
     port = local_broker.free_port_pair()
 
     with pytest.raises(local_broker.BrokerError, match="exited while starting") as failure:
@@ -125,8 +139,8 @@ def test_a_broker_that_dies_while_starting_shows_its_log(broker: str, tmp_path: 
     assert local_broker.status(tmp_path)["running"] is False
 
 
-def read_one(bootstrap: str, partition: TopicPartition, timeout: float = 30) -> ConsumerRecord:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+def read_one(settings: Settings, partition: TopicPartition, timeout: float = 30) -> ConsumerRecord:
+    consumer = KafkaConsumer(**settings.kafka_options(), enable_auto_commit=False)
     try:
         consumer.assign([partition])
         consumer.seek_to_beginning(partition)

@@ -22,6 +22,7 @@ from producers.publisher import Publisher
 from schemas.events import Event, parse_event
 from schemas.records import Rejection, check
 from tests.kafka_log import topic_records
+from tests.local_kafka import on_session_broker
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ACTOR = {"org": "hospital", "user": "bedmgr.tanaka"}
@@ -199,9 +200,9 @@ def test_placements_notices_and_alerts_are_rolled_up(settings: Settings, tmp_pat
     assert query(db, "SELECT withdrawn_at IS NOT NULL FROM notices") == [(True,)]
 
 
-def test_missing_topics_are_named(broker: str, tmp_path: Path) -> None:
-    bare = Settings(
-        bootstrap_servers=broker, topic_prefix=f"none{uuid.uuid4().hex[:6]}.", data_dir=tmp_path
+def test_missing_topics_are_named(broker: str, broker_credentials: Path, tmp_path: Path) -> None:
+    bare = on_session_broker(
+        broker, broker_credentials, tmp_path, topic_prefix=f"none{uuid.uuid4().hex[:6]}."
     )
     con = connect(tmp_path / "r.duckdb")
     with pytest.raises(TopicsMissing, match="bedboard topics"):

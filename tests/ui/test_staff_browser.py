@@ -21,7 +21,6 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from bedboard import broker as local_broker  # free ports only: the broker is the session's
 from bedboard.admin import create_topics
-from bedboard.settings import Settings
 from dashboard.accounts import UsersFile, new_password, users_path
 from dashboard.launch import dashboard_argv
 from producers import forms
@@ -30,6 +29,7 @@ from producers.identity import Identity
 from producers.publisher import Publisher
 from producers.registry import read_registry_csv
 from schemas.events import Actor
+from tests.local_kafka import on_session_broker
 
 pytestmark = pytest.mark.browser
 
@@ -51,12 +51,14 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(
+    broker: str, broker_credentials: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     """On the session's broker (tests/conftest.py): topics, the demo city's registry, one report
     from HJ-0001, two accounts, and the dashboard."""
     data_dir = tmp_path_factory.mktemp("bedboard")
-    settings = Settings(
-        bootstrap_servers=broker, topic_prefix=f"b{uuid.uuid4().hex[:8]}.", data_dir=data_dir
+    settings = on_session_broker(
+        broker, broker_credentials, data_dir, topic_prefix=f"b{uuid.uuid4().hex[:8]}."
     )
     create_topics(settings)
     now = datetime.now(UTC)

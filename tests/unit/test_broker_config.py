@@ -1,4 +1,5 @@
-"""The pure parts of the local broker: its server.properties, port checks, clear errors."""
+"""The pure parts of the local broker: its server.properties (security included), credentials,
+port checks, clear errors."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ from pathlib import Path
 import pytest
 
 from bedboard import broker
+from bedboard.broker_config import render_server_properties, scram_arguments
+from bedboard.credentials import PRINCIPALS, LocalCredentials, read, read_or_create
+
+SECRETS = LocalCredentials(
+    passwords={name: f"pw-{name}" for name in PRINCIPALS}, controller_password="pw-controller"
+)
 
 
 def parse(text: str) -> dict[str, str]:
@@ -17,11 +24,11 @@ def parse(text: str) -> dict[str, str]:
 
 
 def test_server_properties_describe_one_combined_node(tmp_path: Path) -> None:
-    props = parse(broker.render_server_properties(19092, tmp_path))
+    props = parse(render_server_properties(19092, tmp_path, SECRETS))
 
     assert props["process.roles"] == "broker,controller"
     assert props["node.id"] == "1"
-    assert props["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert props["listeners"] == "BROKER://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
     assert props["controller.listener.names"] == "CONTROLLER"
     assert props["controller.quorum.bootstrap.servers"] == "127.0.0.1:19093"
     # format --standalone refuses a static voter list.
@@ -30,7 +37,7 @@ def test_server_properties_describe_one_combined_node(tmp_path: Path) -> None:
 
 
 def test_server_properties_suit_a_single_node(tmp_path: Path) -> None:
-    props = parse(broker.render_server_properties(9092, tmp_path))
+    props = parse(render_server_properties(9092, tmp_path, SECRETS))
 
     assert props["offsets.topic.replication.factor"] == "1"
     assert props["transaction.state.log.replication.factor"] == "1"
@@ -38,6 +45,63 @@ def test_server_properties_suit_a_single_node(tmp_path: Path) -> None:
     assert props["group.initial.rebalance.delay.ms"] == "0"
     assert props["num.partitions"] == "1"
     assert props["auto.create.topics.enable"] == "false"
+
+
+def test_every_listener_authenticates_and_acls_decide(tmp_path: Path) -> None:
+    props = parse(render_server_properties(9092, tmp_path, SECRETS))
+
+    protocols = dict(pair.split(":") for pair in props["listener.security.protocol.map"].split(","))
+    assert protocols == {"BROKER": "SASL_PLAINTEXT", "CONTROLLER": "SASL_PLAINTEXT"}
+    assert props["listener.name.broker.sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+    assert props["sasl.mechanism.inter.broker.protocol"] == "SCRAM-SHA-512"
+    assert props["listener.name.controller.sasl.enabled.mechanisms"] == "PLAIN"
+    assert props["sasl.mechanism.controller.protocol"] == "PLAIN"
+    assert props["authorizer.class.name"].endswith("StandardAuthorizer")
+    assert props["allow.everyone.if.no.acl.found"] == "false"
+    # Only the operator and the node itself are super users; never ANONYMOUS.
+    assert props["super.users"] == "User:admin;User:controller"
+
+
+def test_the_broker_signs_in_with_the_generated_passwords(tmp_path: Path) -> None:
+    props = parse(render_server_properties(9092, tmp_path, SECRETS))
+
+    broker_login = props["listener.name.broker.scram-sha-512.sasl.jaas.config"]
+    assert 'username="admin" password="pw-admin"' in broker_login
+    controller_login = props["listener.name.controller.plain.sasl.jaas.config"]
+    assert 'password="pw-controller" user_controller="pw-controller"' in controller_login
+
+
+def test_storage_is_formatted_with_every_principal() -> None:
+    arguments = scram_arguments(SECRETS)
+
+    assert arguments[0::2] == ["--add-scram"] * len(PRINCIPALS)
+    assert "SCRAM-SHA-512=[name=replica,password=pw-replica]" in arguments[1::2]
+
+
+def test_credentials_are_random_and_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "kafka" / "credentials.json"
+
+    made = read_or_create(path)
+
+    assert set(made.passwords) == set(PRINCIPALS)
+    assert len(set(made.passwords.values())) == len(PRINCIPALS)
+    assert min(len(p) for p in made.passwords.values()) >= 32
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert read_or_create(path) == made == read(path)
+    assert read_or_create(tmp_path / "other.json") != made
+
+
+def test_start_names_a_data_dir_formatted_before_authentication(tmp_path: Path) -> None:
+    jars = tmp_path / "jars"
+    jars.mkdir()
+    digest = hashlib.sha256(broker.POM.read_bytes()).hexdigest()
+    (jars / ".pom-sha256").write_text(digest + "\n")
+    # What an older Bedboard left: formatted storage and no credentials file.
+    (tmp_path / "kafka" / "data").mkdir(parents=True)
+    (tmp_path / "kafka" / "data" / "meta.properties").write_text("version=1\nnode.id=1\n")
+
+    with pytest.raises(broker.BrokerError, match="before Kafka required authentication"):
+        broker.start(port=broker.free_port_pair(), data_dir=tmp_path / "kafka", jars_dir=jars)
 
 
 def test_a_listening_port_is_not_free() -> None:
@@ -93,7 +157,7 @@ def test_fetched_jars_need_no_maven_again(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_a_stale_pid_file_means_not_running(tmp_path: Path) -> None:
-    (tmp_path / "server.properties").write_text(broker.render_server_properties(19092, tmp_path))
+    (tmp_path / "server.properties").write_text(render_server_properties(19092, tmp_path, SECRETS))
     # This test's own pid is alive but is no broker.
     (tmp_path / "broker.pid").write_text(f"{os.getpid()}\n")
 
