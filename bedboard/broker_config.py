@@ -14,7 +14,12 @@ AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
 def render_server_properties(port: int, data_dir: Path, credentials: LocalCredentials) -> str:
     """The server.properties of a single-node broker on port and its controller on port + 1."""
-    settings = _node(port, data_dir) | _security(credentials) | _single_node_tuning()
+    settings = _node(port, data_dir) | security_properties(credentials) | _single_node_tuning()
+    return properties(settings)
+
+
+def properties(settings: dict[str, str]) -> str:
+    """settings in the server.properties format."""
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
@@ -26,6 +31,9 @@ def _node(port: int, data_dir: Path) -> dict[str, str]:
         "node.id": "1",
         "listeners": listeners,
         "advertised.listeners": listeners,
+        "listener.security.protocol.map": (
+            f"{BROKER_LISTENER}:SASL_PLAINTEXT,{CONTROLLER_LISTENER}:SASL_PLAINTEXT"
+        ),
         "inter.broker.listener.name": BROKER_LISTENER,
         "controller.listener.names": CONTROLLER_LISTENER,
         "controller.quorum.bootstrap.servers": controller,
@@ -33,8 +41,9 @@ def _node(port: int, data_dir: Path) -> dict[str, str]:
     }
 
 
-def _security(credentials: LocalCredentials) -> dict[str, str]:
-    """SCRAM for clients, PLAIN for the controller, ACLs for everyone but the two super users."""
+def security_properties(credentials: LocalCredentials) -> dict[str, str]:
+    """SCRAM for clients, PLAIN for the controller, ACLs for everyone but the two super users
+    (for a broker whose inter-broker listener is BROKER and controller listener CONTROLLER)."""
     scram = credentials.mechanism
     broker_login = (
         "org.apache.kafka.common.security.scram.ScramLoginModule required "
@@ -49,10 +58,7 @@ def _security(credentials: LocalCredentials) -> dict[str, str]:
     )
     broker, controller = BROKER_LISTENER.lower(), CONTROLLER_LISTENER.lower()
     return {
-        "listener.security.protocol.map": (
-            f"{BROKER_LISTENER}:SASL_PLAINTEXT,{CONTROLLER_LISTENER}:SASL_PLAINTEXT"
-        ),
-        f"listener.name.{broker}.sasl.enabled.mechanisms": scram,
+        "sasl.enabled.mechanisms": scram,
         f"listener.name.{broker}.{scram.lower()}.sasl.jaas.config": broker_login,
         "sasl.mechanism.inter.broker.protocol": scram,
         f"listener.name.{controller}.sasl.enabled.mechanisms": "PLAIN",

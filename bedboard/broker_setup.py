@@ -11,7 +11,12 @@ import uuid
 from pathlib import Path
 
 from bedboard import credentials
-from bedboard.broker_config import render_server_properties, scram_arguments
+from bedboard.broker_config import (
+    properties,
+    render_server_properties,
+    scram_arguments,
+    security_properties,
+)
 from bedboard.credentials import LocalCredentials
 
 log = logging.getLogger(__name__)
@@ -122,3 +127,21 @@ def format_storage(java: str, classpath: str, data_dir: Path, secrets: LocalCred
 
 def tail(text: str, lines: int = 20) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def write_broker_secrets(secrets_dir: Path) -> list[Path]:
+    """For a broker started elsewhere (docker-compose.yml): the credentials file, the security
+    part of its server.properties and its StorageTool --add-scram arguments, each owner-only;
+    existing credentials are kept."""
+    secrets = credentials.read_or_create(secrets_dir / credentials.FILE_NAME)
+    written = [secrets_dir / credentials.FILE_NAME]
+    for name, text in (
+        ("broker-security.properties", properties(security_properties(secrets))),
+        ("scram-arguments", " ".join(scram_arguments(secrets)) + "\n"),
+    ):
+        path = secrets_dir / name
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(text)
+        written.append(path)
+    return written

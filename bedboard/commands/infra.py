@@ -8,6 +8,7 @@ from pathlib import Path
 from kafka.errors import KafkaError
 
 from bedboard import admin, broker
+from bedboard.broker_setup import write_broker_secrets
 from bedboard.console import DONE, FAILED, say, text, warn
 from bedboard.settings import Settings
 
@@ -22,7 +23,7 @@ def start_local_broker(settings: Settings, port: int, data_dir: Path | None = No
 
 
 def broker_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["start", "stop", "status", "fetch"])
+    p.add_argument("action", choices=["start", "stop", "status", "fetch", "credentials"])
     p.add_argument("--port", type=int, default=9092)
     p.add_argument("--dir", type=Path, default=None, help="data dir (default .bedboard/kafka)")
 
@@ -36,6 +37,10 @@ def broker_command(args: argparse.Namespace, settings: Settings) -> int:
             )
         elif args.action == "fetch":
             say(str(broker.fetch_jars(settings.data_dir / "jars")))
+        elif args.action == "credentials":
+            # For a broker this command does not start (docker-compose.yml's): never printed.
+            for path in write_broker_secrets(data_dir):
+                say(str(path))
         elif args.action == "stop":
             say(text(settings, "broker_stopped" if broker.stop(data_dir) else "broker_not_running"))
         else:

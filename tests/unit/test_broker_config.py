@@ -12,6 +12,7 @@ import pytest
 
 from bedboard import broker
 from bedboard.broker_config import render_server_properties, scram_arguments
+from bedboard.broker_setup import write_broker_secrets
 from bedboard.credentials import PRINCIPALS, LocalCredentials, read, read_or_create
 
 SECRETS = LocalCredentials(
@@ -52,7 +53,7 @@ def test_every_listener_authenticates_and_acls_decide(tmp_path: Path) -> None:
 
     protocols = dict(pair.split(":") for pair in props["listener.security.protocol.map"].split(","))
     assert protocols == {"BROKER": "SASL_PLAINTEXT", "CONTROLLER": "SASL_PLAINTEXT"}
-    assert props["listener.name.broker.sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+    assert props["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
     assert props["sasl.mechanism.inter.broker.protocol"] == "SCRAM-SHA-512"
     assert props["listener.name.controller.sasl.enabled.mechanisms"] == "PLAIN"
     assert props["sasl.mechanism.controller.protocol"] == "PLAIN"
@@ -166,3 +167,20 @@ def test_a_stale_pid_file_means_not_running(tmp_path: Path) -> None:
     assert state["running"] is False and state["pid"] is None and state["port"] == 19092
     assert broker.stop(tmp_path) is False
     assert not (tmp_path / "broker.pid").exists()
+
+
+def test_secrets_for_a_broker_started_elsewhere_are_kept_and_owner_only(tmp_path: Path) -> None:
+    first = write_broker_secrets(tmp_path)
+    made = read(tmp_path / "credentials.json")
+    again = write_broker_secrets(tmp_path)
+
+    assert first == again and [p.name for p in first] == [
+        "credentials.json",
+        "broker-security.properties",
+        "scram-arguments",
+    ]
+    assert all(path.stat().st_mode & 0o777 == 0o600 for path in first)
+    assert read(tmp_path / "credentials.json") == made and made is not None
+    props = parse((tmp_path / "broker-security.properties").read_text())
+    assert props["super.users"] == "User:admin;User:controller"
+    assert f"password={made.passwords['alerts']}]" in (tmp_path / "scram-arguments").read_text()
