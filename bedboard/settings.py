@@ -88,7 +88,12 @@ class Settings(BaseSettings):
         """The local broker's credentials, unless explicit SASL or mutual TLS settings are given."""
         if self.kafka_sasl_username is not None or self.kafka_ssl_certfile is not None:
             return None
-        return credentials.read(self.credentials_path)
+        found = credentials.read(self.credentials_path)
+        if found is None and self.kafka_credentials_file is not None:
+            raise credentials.CredentialsError(
+                f"BEDBOARD_KAFKA_CREDENTIALS_FILE: {self.kafka_credentials_file} does not exist"
+            )
+        return found
 
     def kafka_options(self) -> dict[str, object]:
         """Connection options shared by every Kafka client, security included."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bedboard.cli import main
 from bedboard.credentials import PRINCIPALS, LocalCredentials
 from bedboard.settings import Settings
 
@@ -109,3 +110,19 @@ def test_an_unknown_protocol_is_named() -> None:
 def test_an_unknown_principal_is_named(local: Settings) -> None:
     with pytest.raises(RuntimeError, match="no local Kafka credentials for principal 'mallory'"):
         local.as_principal("mallory").kafka_options()
+
+
+def test_a_named_credentials_file_that_is_missing_is_named(tmp_path: Path) -> None:
+    settings = Settings(kafka_credentials_file=tmp_path / "nowhere.json")
+
+    with pytest.raises(RuntimeError, match="BEDBOARD_KAFKA_CREDENTIALS_FILE: .*nowhere.json"):
+        settings.kafka_options()
+
+
+def test_the_command_line_names_a_credentials_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BEDBOARD_KAFKA_CREDENTIALS_FILE", str(tmp_path / "nowhere.json"))
+
+    assert main(["topics"]) == 1
+    assert "Kafka: BEDBOARD_KAFKA_CREDENTIALS_FILE" in capsys.readouterr().err
