@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bedboard import broker
+from bedboard import acls, broker
 from bedboard.broker_config import render_server_properties, scram_arguments
 from bedboard.broker_setup import write_broker_secrets
 from bedboard.credentials import PRINCIPALS, LocalCredentials, read, read_or_create
+from bedboard.settings import Settings
+from schemas.topics import TOPICS
 
 SECRETS = LocalCredentials(
     passwords={name: f"pw-{name}" for name in PRINCIPALS}, controller_password="pw-controller"
@@ -184,3 +186,14 @@ def test_secrets_for_a_broker_started_elsewhere_are_kept_and_owner_only(tmp_path
     props = parse((tmp_path / "broker-security.properties").read_text())
     assert props["super.users"] == "User:admin;User:controller"
     assert f"password={made.passwords['alerts']}]" in (tmp_path / "scram-arguments").read_text()
+
+
+def test_the_acls_follow_what_the_consumers_read() -> None:
+    # Kept apart to spare bedboard an import of consumers; held together here.
+    from consumers.alerts import AlertProcessor
+    from consumers.rollup import ROLLED_UP
+
+    assert acls.REPLICA_READS == ROLLED_UP
+    processor = AlertProcessor(Settings(topic_prefix="p."), lambda events: None)  # type: ignore[arg-type,return-value]
+    assert processor.group_id == "p." + acls.ALERTS_GROUP
+    assert {g.name for g in acls.GRANTS if g.resource == "topic"} <= set(TOPICS)
