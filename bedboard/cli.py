@@ -17,7 +17,7 @@ from bedboard.commands import (
     serve,
     users,
 )
-from bedboard.console import FAILED, USAGE, warn
+from bedboard.console import FAILED, USAGE, text, warn
 from bedboard.credentials import OPERATOR, CredentialsError
 from bedboard.settings import Settings
 
@@ -114,5 +114,5 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return FAILED
     except CredentialsError as error:
-        warn(f"Kafka: {error}")
+        warn(text(settings, "kafka_credentials", error=error))
         return FAILED

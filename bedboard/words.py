@@ -166,6 +166,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     # bedboard broker, bedboard topics
     "broker_stopped": ("停止しました", "stopped"),
+    "kafka_credentials": ("Kafka の認証情報: {error}", "Kafka credentials: {error}"),
     "broker_not_running": ("動いていません", "not running"),
     "kafka_unreachable": (
         "Kafka（{servers}）に接続できません: {error}",

@@ -124,5 +124,7 @@ def test_the_command_line_names_a_credentials_problem(
 ) -> None:
     monkeypatch.setenv("BEDBOARD_KAFKA_CREDENTIALS_FILE", str(tmp_path / "nowhere.json"))
 
+    monkeypatch.setenv("BEDBOARD_LANG", "en")
+
     assert main(["topics"]) == 1
-    assert "Kafka: BEDBOARD_KAFKA_CREDENTIALS_FILE" in capsys.readouterr().err
+    assert "Kafka credentials: BEDBOARD_KAFKA_CREDENTIALS_FILE" in capsys.readouterr().err
