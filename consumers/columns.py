@@ -1,11 +1,11 @@
-"""A batch's events as Arrow columns, the form in which DuckDB takes many rows at once."""
+"""A batch's reports as Arrow columns, the form in which DuckDB takes many rows at once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from consumers.rules import ORDER_COLUMNS, Accepted
 from schemas.events import CapacityReported
@@ -17,10 +17,17 @@ REJECTED_SCHEMA = pa.schema(
     + [("raw", pa.binary()), ("ingested_at", AWARE)]
 )
 REJECTED_COLUMNS = tuple(REJECTED_SCHEMA.names)
-
-
-def uuids(records: Iterable[Accepted]) -> pa.Array:
-    return pa.array([r.event.event_id.bytes for r in records], pa.uuid())
+COUNTS = pa.list_(pa.int32())
+# One row per report, its bed lines as three lists: what consumers.bulk's SQL gives, and what
+# report_columns makes of reports checked one by one. `position` is the place in the batch.
+REPORTS_SCHEMA = pa.schema(
+    [("position", pa.int32()), ("event_id", pa.string()), ("facility_id", pa.string())]
+    + [("occurred_at", AWARE), ("ingested_at", AWARE)]
+    + [("src_partition", pa.int32()), ("src_offset", pa.int64())]
+    + [("accepting", pa.string()), ("ed_status", pa.string()), ("note", pa.string())]
+    + [("actor_org", pa.string()), ("actor_user", pa.string()), ("bed_types", pa.int32())]
+    + [("bed_type", pa.list_(pa.string())), ("usable", COUNTS), ("occupied", COUNTS)]
+)
 
 
 def times(moments: list[datetime]) -> pa.Array:
@@ -28,54 +35,39 @@ def times(moments: list[datetime]) -> pa.Array:
     return pa.array(moments, AWARE)
 
 
-def report_columns(records: list[Accepted]) -> pa.Table:
-    """One row per report; the loop reads each model once (about 1 µs a report)."""
-    ids, occurred, ingested, partitions, offsets = [], [], [], [], []
-    facility, accepting, ed_status, note, org, user, beds = [], [], [], [], [], [], []
-    for r in records:
+def report_columns(records: list[tuple[int, Accepted]]) -> pa.Table:
+    """(position, report) pairs as REPORTS_SCHEMA; the loop reads each model once."""
+    columns: dict[str, list] = {name: [] for name in REPORTS_SCHEMA.names}
+    for position, r in records:
         e: CapacityReported = r.event  # type: ignore[assignment]
-        ids.append(e.event_id.bytes)
-        occurred.append(e.occurred_at)
-        ingested.append(r.ingested_at)
-        partitions.append(r.partition)
-        offsets.append(r.offset)
-        facility.append(e.facility_id)
-        accepting.append(e.accepting)
-        ed_status.append(e.ed_status)
-        note.append(e.note)
-        org.append(e.actor.org)
-        user.append(e.actor.user)
-        beds.append(len(e.beds))
-    return pa.table(
-        {
-            "event_id": pa.array(ids, pa.uuid()),
-            "facility_id": pa.array(facility, pa.string()),
-            "occurred_at": times(occurred),
-            "ingested_at": times(ingested),
-            "src_partition": pa.array(partitions, pa.int32()),
-            "src_offset": pa.array(offsets, pa.int64()),
-            "accepting": pa.array(accepting, pa.string()),
-            "ed_status": pa.array(ed_status, pa.string()),
-            "note": pa.array(note, pa.string()),
-            "actor_org": pa.array(org, pa.string()),
-            "actor_user": pa.array(user, pa.string()),
-            "bed_types": pa.array(beds, pa.int32()),
-        }
-    )
+        row = (
+            position,
+            str(e.event_id),
+            e.facility_id,
+            e.occurred_at,
+            r.ingested_at,
+            r.partition,
+            r.offset,
+            e.accepting,
+            e.ed_status,
+            e.note,
+            e.actor.org,
+            e.actor.user,
+            len(e.beds),
+            [b.bed_type for b in e.beds],
+            [b.usable for b in e.beds],
+            [b.occupied for b in e.beds],
+        )
+        for values, value in zip(columns.values(), row, strict=True):
+            values.append(value)
+    return pa.table(columns, schema=REPORTS_SCHEMA)
 
 
-def line_columns(records: list[Accepted], reports: pa.Table) -> pa.Table:
+def line_columns(reports: pa.Table) -> pa.Table:
     """One row per bed line; its report's columns are repeated by Arrow's take, not in Python."""
-    report, bed_type, usable, occupied = [], [], [], []
-    for i, r in enumerate(records):
-        for line in r.event.beds:  # type: ignore[attr-defined]
-            report.append(i)
-            bed_type.append(line.bed_type)
-            usable.append(line.usable)
-            occupied.append(line.occupied)
-    lines = reports.select(["event_id", "facility_id", *ORDER_COLUMNS]).take(pa.array(report))
-    return (
-        lines.append_column("bed_type", pa.array(bed_type, pa.string()))
-        .append_column("usable", pa.array(usable, pa.int32()))
-        .append_column("occupied", pa.array(occupied, pa.int32()))
-    )
+    bed_type = reports.column("bed_type").combine_chunks()
+    parent = pc.list_parent_indices(bed_type)
+    lines = reports.select(["event_id", "facility_id", *ORDER_COLUMNS]).take(parent)
+    for name in ("bed_type", "usable", "occupied"):
+        lines = lines.append_column(name, pc.list_flatten(reports.column(name).combine_chunks()))
+    return lines

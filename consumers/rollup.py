@@ -9,16 +9,17 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError, KafkaTimeoutError
 
 from bedboard.settings import Settings
-from consumers.rules import EPOCH, Accepted
+from consumers.bulk import Raw, check_raw
+from consumers.rules import ms_to_utc
 from consumers.store import Batch, Store
-from schemas.records import Rejection, check
+from schemas.records import Rejection
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -182,32 +183,27 @@ class Rollup:
         return batch
 
     def _add(self, batch: Batch, polled: dict[TopicPartition, list[Any]]) -> None:
+        """Keep the polled records as they are: they are checked in bulk on the writer thread."""
         newest = 0
         prefix = self.settings.topic_prefix
         for tp, records in polled.items():
             short = tp.topic.removeprefix(prefix)
-            accepted = batch.accepted.setdefault(short, [])
-            partition = tp.partition
-            stamp, ingested = None, EPOCH
-            for record in records:
-                # The broker's LogAppendTime, exact to the millisecond; a whole record batch
-                # shares one, so the datetime is made once per batch, not once per record.
-                if record.timestamp != stamp:
-                    stamp = record.timestamp
-                    ingested = EPOCH + timedelta(milliseconds=stamp)
-                    newest = max(newest, stamp)
-                outcome = check(record.value, ingested)
-                if isinstance(outcome, Rejection):
-                    batch.rejected.append(_rejected_row(short, tp, record, outcome, ingested))
-                else:
-                    accepted.append(Accepted(outcome, ingested, partition, record.offset))
+            raw = batch.raw.setdefault(short, Raw())
+            raw.values += [r.value for r in records]
+            # The broker's LogAppendTime, exact to the millisecond.
+            stamps = [r.timestamp for r in records]
+            raw.timestamps += stamps
+            raw.partitions += [tp.partition] * len(records)
+            raw.offsets += [r.offset for r in records]
+            newest = max(newest, *stamps)
             batch.read[short] = batch.read.get(short, 0) + len(records)
-            batch.next_offsets[(tp.topic, partition)] = records[-1].offset + 1
+            batch.next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
         if newest:
-            last = EPOCH + timedelta(milliseconds=newest)
+            last = ms_to_utc(newest)
             self.health.last_ingest = max(self.health.last_ingest or last, last)
 
     def _write(self, batch: Batch) -> None:
+        self._check(batch)
         # The DLQ is written before the offsets move: a crash between repeats the same
         # coordinates as keys, which the compacted DLQ keeps once.
         if batch.rejected:
@@ -227,6 +223,25 @@ class Rollup:
                 self._to_dlq(batch.rejected)
         self.store.write(batch)
         self.health.applied_batches += 1
+
+    def _check(self, batch: Batch) -> None:
+        """Check the raw records in bulk (consumers.bulk); the refused become rejected rows."""
+        prefix = self.settings.topic_prefix
+        for short, raw in batch.raw.items():
+            checked = check_raw(self.store.con, raw)
+            batch.checked[short] = checked
+            for i, rejection in checked.rejected:
+                batch.rejected.append(
+                    _rejected_row(
+                        short,
+                        TopicPartition(prefix + short, raw.partitions[i]),
+                        raw.offsets[i],
+                        raw.values[i],
+                        rejection,
+                        ms_to_utc(raw.timestamps[i]),
+                    )
+                )
+        batch.raw.clear()
 
     def _to_dlq(self, rows: list[dict[str, Any]]) -> None:
         """Send rejected records to the DLQ, retrying with backoff; then give up loudly."""
@@ -281,24 +296,29 @@ def _within(seconds: float, call: Callable[..., T], *args: Any) -> T:
 
 
 def _rejected_row(
-    short: str, tp: TopicPartition, record: Any, rejection: Rejection, ingested: datetime
+    short: str,
+    tp: TopicPartition,
+    offset: int,
+    value: bytes | None,
+    rejection: Rejection,
+    ingested: datetime,
 ) -> dict[str, Any]:
     headers = [
         ("error.reason", rejection.reason.encode()),
         ("error.detail", rejection.detail.encode()),
         ("source.topic", tp.topic.encode()),
         ("source.partition", str(tp.partition).encode()),
-        ("source.offset", str(record.offset).encode()),
+        ("source.offset", str(offset).encode()),
     ]
     return {
         "topic": short,
         "partition": tp.partition,
-        "offset": record.offset,
+        "offset": offset,
         "reason": rejection.reason,
         "detail": rejection.detail,
         "detail_ja": rejection.detail_ja,
-        "raw": record.value,
+        "raw": value,
         "ingested_at": ingested,
-        "dlq_key": f"{tp.topic}:{tp.partition}:{record.offset}",
+        "dlq_key": f"{tp.topic}:{tp.partition}:{offset}",
         "headers": headers,
     }

@@ -13,13 +13,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from consumers.bulk import Checked, Raw
 from consumers.columns import (
     REJECTED_COLUMNS,
     REJECTED_SCHEMA,
     line_columns,
     report_columns,
     times,
-    uuids,
 )
 from consumers.rules import NEWEST, ORDER_COLUMNS, Accepted
 from consumers.schema import ReplicaLocked, connect
@@ -43,10 +43,13 @@ __all__ = ["Batch", "ReplicaLocked", "Store", "connect", "opened"]
 class Batch:
     """What one transaction applies: accepted events, rejections, and the next offsets."""
 
-    accepted: dict[str, list[Accepted]] = field(default_factory=dict)  # topic -> records
+    # topic -> records checked one by one, in log order (after `checked`'s, if both are given)
+    accepted: dict[str, list[Accepted]] = field(default_factory=dict)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     read: dict[str, int] = field(default_factory=dict)
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    checked: dict[str, Checked] = field(default_factory=dict)  # topic -> checked in bulk
+    raw: dict[str, Raw] = field(default_factory=dict)  # topic -> polled, to be checked
 
     def __len__(self) -> int:
         return sum(self.read.values())
@@ -79,11 +82,9 @@ class Store:
         con.execute("BEGIN TRANSACTION")
         try:
             duplicates = dict.fromkeys(batch.read, 0)
-            fresh: dict[str, list[Accepted]] = {}
-            for topic, records in batch.accepted.items():
-                new = self._new_only(topic, records)
-                fresh[topic], duplicates[topic] = list(new.values()), len(records) - len(new)
-                self._apply(new)
+            fresh: dict[str, int] = {}
+            for topic in dict.fromkeys([*batch.checked, *batch.accepted]):
+                fresh[topic], duplicates[topic] = self._apply(topic, batch)
             self._reject(batch.rejected)
             self._count(batch, fresh, duplicates)
             self._store_offsets(batch.next_offsets)
@@ -94,35 +95,34 @@ class Store:
         self._rows |= self._created  # only rows that were committed
         return duplicates
 
-    def _new_only(self, topic: str, records: list[Accepted]) -> dict[int, Accepted]:
-        """The events whose id was not seen before (in the store or earlier in the batch)."""
-        first: dict[int, Accepted] = {}
-        for record in records:  # dicts keep insertion order: the first in the log stands
-            first.setdefault(record.event.event_id.int, record)
-        if not first:
-            return first
-        ids = pa.table({"event_id": uuids(first.values())})
-        self.con.register("b_ids", ids)
-        # A hash join with the batch's ids: a few ms a batch, even with millions of ids seen.
-        known = self.con.execute(
-            "SELECT event_id FROM seen_events WHERE event_id IN (SELECT event_id FROM b_ids)"
-        ).fetchall()
-        if known:
-            for (event_id,) in known:
-                del first[event_id.int]
-            ids = pa.table({"event_id": uuids(first.values())})
-            self.con.register("b_ids", ids)
-        if first:
-            self.con.execute("INSERT INTO seen_events SELECT event_id, ? FROM b_ids", [topic])
-        self.con.unregister("b_ids")
-        return first
-
-    def _apply(self, records: dict[int, Accepted]) -> None:
-        capacity = [r for r in records.values() if type(r.event) is CapacityReported]
-        if capacity:
-            self._capacity(capacity)
-        for record in records.values():  # few, and their order matters
-            e = record.event
+    def _apply(self, topic: str, batch: Batch) -> tuple[int, int]:
+        """Apply a topic's new events (reports in bulk, then the rest in log order)."""
+        checked = batch.checked.get(topic) or Checked()
+        after = len(checked.reports) + len(checked.models) + len(checked.rejected)
+        models = checked.models + list(enumerate(batch.accepted.get(topic, []), start=after))
+        reports = [(p, r) for p, r in models if type(r.event) is CapacityReported]
+        others = [(p, r) for p, r in models if type(r.event) is not CapacityReported]
+        table = pa.concat_tables([checked.reports, report_columns(reports)])
+        ids = pa.concat_arrays(
+            [
+                table.column("event_id").combine_chunks(),
+                pa.array([str(r.event.event_id) for _, r in others], pa.string()),
+            ]
+        )
+        positions = pa.concat_arrays(
+            [
+                table.column("position").combine_chunks(),
+                pa.array([p for p, _ in others], pa.int32()),
+            ]
+        )
+        new = self._new_only(topic, ids, positions)
+        if len(new) < len(table):
+            table = table.filter(pc.is_in(table.column("position"), value_set=new))
+        if len(table):
+            self._capacity(table)
+        kept = set(new.to_pylist()) if others else set()
+        for _, record in sorted((x for x in others if x[0] in kept), key=lambda x: x[0]):
+            e = record.event  # few, and their order matters
             if isinstance(e, FacilityRegistered):
                 self._facility(record)
             elif isinstance(e, PlacementRequested | PlacementResponded | PlacementClosed):
@@ -131,13 +131,34 @@ class Store:
                 self._notice(record)
             elif isinstance(e, AlertRaised | AlertCleared):
                 self._alert(record)
+        return len(new), len(ids) - len(new)
 
-    def _capacity(self, records: list[Accepted]) -> None:
-        """Reports and their lines go to DuckDB as Arrow columns, read off the validated models."""
+    def _new_only(self, topic: str, ids: pa.Array, positions: pa.Array) -> pa.Array:
+        """Positions of the events whose id was not seen before (in the store or the batch)."""
+        if not len(ids):
+            return pa.array([], pa.int32())
+        self.con.register("b_ids", pa.table({"event_id": ids, "position": positions}))
+        # The first in the log stands; the store's ids are found by a hash join with the
+        # batch's: a few ms a batch, even with millions of ids seen.
+        fresh = self.con.sql("""
+            WITH batch AS (
+                SELECT event_id::UUID AS event_id, min(position) AS position
+                FROM b_ids GROUP BY ALL)
+            SELECT event_id, position FROM batch WHERE event_id NOT IN (
+                SELECT event_id FROM seen_events
+                WHERE event_id IN (SELECT event_id FROM batch))""").to_arrow_table()
+        self.con.unregister("b_ids")
+        if len(fresh):
+            self.con.register("b_fresh", fresh)
+            self.con.execute("INSERT INTO seen_events SELECT event_id, ? FROM b_fresh", [topic])
+            self.con.unregister("b_fresh")
+        return fresh.column("position").combine_chunks()
+
+    def _capacity(self, reports: pa.Table) -> None:
+        """Reports and their lines go to DuckDB as Arrow columns (REPORTS_SCHEMA)."""
         con = self.con
-        reports = report_columns(records)
         con.register("b_reports", reports)
-        con.register("b_lines", line_columns(records, reports))
+        con.register("b_lines", line_columns(reports))
         con.execute(f"INSERT INTO capacity_reports SELECT {REPORT_COLUMNS} FROM b_reports")
         con.execute(f"INSERT INTO capacity_lines SELECT {LINE_COLUMNS} FROM b_lines")
         # MERGE takes each key once: a facility that reported twice in this batch is reduced to
@@ -319,14 +340,12 @@ class Store:
         self.con.execute(f"INSERT OR IGNORE INTO rejected ({names}) SELECT * FROM b_rejected")
         self.con.unregister("b_rejected")
 
-    def _count(
-        self, batch: Batch, fresh: dict[str, list[Accepted]], duplicates: dict[str, int]
-    ) -> None:
+    def _count(self, batch: Batch, fresh: dict[str, int], duplicates: dict[str, int]) -> None:
         rejected: dict[str, int] = {}
         for row in batch.rejected:
             rejected[row["topic"]] = rejected.get(row["topic"], 0) + 1
         for topic, read in batch.read.items():
-            counts = [read, len(fresh.get(topic, [])), duplicates.get(topic, 0)]
+            counts = [read, fresh.get(topic, 0), duplicates.get(topic, 0)]
             counts.append(rejected.get(topic, 0))
             self._update_or_insert(
                 (topic, None),
