@@ -99,10 +99,13 @@ def wait_for_broker(settings: Settings, timeout: float = 60) -> None:
 
 @_retry_transient
 def create_topics(settings: Settings, partitions: int = 1) -> list[str]:
-    """Create every topic of the contract that is missing; return the names created."""
+    """Create every topic of the contract that is missing; return the names created.
+
+    Each gets `partitions` partitions, or more where its spec asks for more.
+    """
     wanted = {
         settings.topic(spec.name): {
-            "num_partitions": partitions,
+            "num_partitions": max(partitions, spec.partitions),
             "replication_factor": -1,  # the cluster's default: 1 here, more on a real cluster
             "configs": dict(spec.configs),
         }

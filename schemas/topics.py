@@ -13,11 +13,18 @@ class TopicSpec:
     name: str  # short name, without the configurable prefix
     key_field: str | None  # the event field that keys the record
     configs: dict[str, str] = field(default_factory=dict)
+    partitions: int = 1  # at least this many, whatever `bedboard topics` is asked for
 
 
-def _spec(name: str, key_field: str | None, **configs: str) -> TopicSpec:
+# Topics read by consumer groups (each member a share of the partitions) get several
+# partitions; a future notifications topic too. The roll-up reads every partition itself.
+GROUP_PARTITIONS = 6
+
+
+def _spec(name: str, key_field: str | None, partitions: int = 1, **configs: str) -> TopicSpec:
     base = {"message.timestamp.type": "LogAppendTime"}
-    return TopicSpec(name, key_field, base | {k.replace("_", "."): v for k, v in configs.items()})
+    configs = {k.replace("_", "."): v for k, v in configs.items()}
+    return TopicSpec(name, key_field, base | configs, partitions)
 
 
 TOPICS: dict[str, TopicSpec] = {
@@ -27,7 +34,13 @@ TOPICS: dict[str, TopicSpec] = {
         _spec("facilities", "facility_id", cleanup_policy="compact"),
         _spec("placements", "placement_id", cleanup_policy="delete", retention_ms=FOREVER),
         _spec("notices", "notice_id", cleanup_policy="delete", retention_ms=FOREVER),
-        _spec("alerts", "facility_id", cleanup_policy="delete", retention_ms=THIRTY_DAYS_MS),
+        _spec(
+            "alerts",
+            "facility_id",
+            GROUP_PARTITIONS,
+            cleanup_policy="delete",
+            retention_ms=THIRTY_DAYS_MS,
+        ),
         _spec("dlq", None, cleanup_policy="compact"),
     )
 }

@@ -36,7 +36,7 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
 @st.composite
 def reports(draw: st.DrawFn) -> dict[str, Any]:
     """A valid report with the optional fields present, null or absent, keys in any order."""
-    at = INGEST + timedelta(seconds=draw(st.integers(-10**7, 600)))
+    at = INGEST + timedelta(seconds=draw(st.integers(-(10**7), 600)))
     zone = draw(st.sampled_from(ZONES))
     shift = {"Z": 0, "+09:00": 540, "-05:00": -300, "+05:30": 330, "+14:00": 840}[zone]
     local = at + timedelta(minutes=shift)
