@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bedboard.commands import (
     alerts,
+    checkpoint,
     consume,
     export,
     export_options,
@@ -61,6 +62,12 @@ COMMANDS: dict[str, Command] = {
     ),
     "status": Command(
         "ingest counts of a replica", consume.status, consume.status_options, principal="replica"
+    ),
+    "checkpoint": Command(
+        "write a checkpoint of a replica now",
+        checkpoint.checkpoint_command,
+        checkpoint.checkpoint_options,
+        principal="replica",
     ),
     "simulate": Command(
         "a realistic stream of capacity reports", produce.simulate, produce.simulate_options

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     occupancy_alert_threshold: float = 0.95
     users_file: Path | None = None
     session_ttl: timedelta = timedelta(hours=8)
+    # Checkpoints of the replica (consumers/checkpoint.py): where, how often, and S3 if set.
+    checkpoint_dir: Path | None = None
+    checkpoint_every: timedelta = timedelta(minutes=10)
+    checkpoint_s3_url: str | None = None  # s3://bucket/prefix; credentials as boto3 finds them
+    checkpoint_s3_endpoint: str | None = None  # an S3-compatible server other than AWS
 
     @field_validator("timezone")
     @classmethod

@@ -21,6 +21,23 @@ TEXT: dict[str, tuple[str, str]] = {
         "cannot reach the Kafka broker ({error}); is it running (`bedboard broker start`)?",
     ),
     # bedboard rollup, bedboard status
+    "seeded": (
+        "チェックポイント {name} からレプリカ {path} を開始しました（続きだけを読みます）",
+        "replica {path} starts from checkpoint {name} (only the rest of the log is read)",
+    ),
+    "checkpoint_written": (
+        "チェックポイント {path} を書きました（{size:.1f} MB、オフセット {offsets} 件）",
+        "wrote checkpoint {path} ({size:.1f} MB, {offsets} offsets)",
+    ),
+    "checkpoint_uploaded": ("{url} にも置きました", "uploaded to {url} as well"),
+    "checkpoint_where": (
+        "書き先がありません: --to DIR か BEDBOARD_CHECKPOINT_DIR を指定してください",
+        "nowhere to write: give --to DIR or set BEDBOARD_CHECKPOINT_DIR",
+    ),
+    "checkpoint_failed": (
+        "チェックポイントを書けませんでした: {error}",
+        "could not write a checkpoint: {error}",
+    ),
     "rolled_up": (
         "{read}件を読み、レプリカ {path} に反映しました",
         "rolled up {read} records into {path}",

@@ -14,6 +14,7 @@ import duckdb
 from kafka.errors import KafkaError
 
 from bedboard.settings import Settings
+from consumers import checkpoint
 from consumers.rollup import DlqSend, DlqUnavailable, Health, Rollup, TopicsMissing, tune_gc
 from consumers.schema import connect
 from consumers.store import Store
@@ -35,14 +36,18 @@ class LiveReplica:
         dlq_flush: Callable[[], None] | None = None,
     ) -> None:
         self.path = path
+        seed(settings, path)
         self.con = connect(path)
         self.health = Health()
         self._rollup = Rollup(settings, Store(self.con.cursor()), dlq_send, dlq_flush, self.health)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bedboard-rollup", daemon=True)
+        self._checkpoints = checkpointer(settings, self.con)
 
     def start(self) -> LiveReplica:
         self._thread.start()
+        if self._checkpoints:
+            self._checkpoints.start()
         return self
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -52,6 +57,8 @@ class LiveReplica:
     def stop(self) -> None:
         """Stop the roll-up thread and close the replica."""
         self._stop.set()
+        if self._checkpoints:
+            self._checkpoints.stop()
         self._thread.join(timeout=10)
         if not self._thread.is_alive():
             self.con.close()
@@ -92,6 +99,7 @@ def catch_up(
     seconds, and KeyboardInterrupt when `stop` is set (say, by SIGTERM) before the end.
     """
     listening(settings.bootstrap_servers)
+    seed(settings, path)
     con = connect(path)
     stop = stop or threading.Event()
     rollup = Rollup(settings, Store(con), dlq_send, dlq_flush)
@@ -134,3 +142,38 @@ def listening(bootstrap: str) -> None:
         except (OSError, ValueError):
             continue
     raise BrokerUnreachable(f"nothing listens at {bootstrap}")
+
+
+def seed(settings: Settings, path: Path, folder: Path | None = None) -> checkpoint.Manifest | None:
+    """Give a replica with no file of its own the newest valid checkpoint, if there is one.
+
+    From `folder`, else BEDBOARD_CHECKPOINT_DIR, else S3 (BEDBOARD_CHECKPOINT_S3_URL). The
+    roll-up then reads on from the checkpoint's offsets: only the tail of the log.
+    """
+    if str(path) == ":memory:" or path.exists():
+        return None
+    folder = folder or settings.checkpoint_dir
+    if folder is not None and (found := checkpoint.restore(folder, path, settings.topic_prefix)):
+        return found
+    if settings.checkpoint_s3_url:
+        from consumers.checkpoint_s3 import S3Checkpoints
+
+        s3 = S3Checkpoints(settings.checkpoint_s3_url, settings.checkpoint_s3_endpoint)
+        return s3.restore(path, settings.topic_prefix)
+    return None
+
+
+def checkpointer(
+    settings: Settings, con: duckdb.DuckDBPyConnection
+) -> checkpoint.Checkpointer | None:
+    """A checkpoint writer for a live replica where BEDBOARD_CHECKPOINT_DIR is set, else None."""
+    if settings.checkpoint_dir is None:
+        return None
+    upload = None
+    if settings.checkpoint_s3_url:
+        from consumers.checkpoint_s3 import S3Checkpoints
+
+        upload = S3Checkpoints(settings.checkpoint_s3_url, settings.checkpoint_s3_endpoint).upload
+    return checkpoint.Checkpointer(
+        con, settings.checkpoint_dir, settings.topic_prefix, settings.checkpoint_every, upload
+    )

@@ -11,6 +11,7 @@ from kafka.errors import KafkaError
 
 from bedboard.console import DONE, FAILED, row, say, text, warn
 from bedboard.settings import Settings
+from consumers.replica import checkpointer, seed
 from consumers.rollup import DlqUnavailable, Rollup, TopicsMissing, tune_gc
 from consumers.store import ReplicaLocked, Store, connect
 from producers.publisher import Publisher
@@ -19,6 +20,7 @@ from producers.publisher import Publisher
 def rollup_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path)
     p.add_argument("--until-caught-up", action="store_true")
+    p.add_argument("--from-checkpoint", type=Path, metavar="DIR", help="start a new replica")
 
 
 def rollup(args: argparse.Namespace, settings: Settings) -> int:
@@ -26,14 +28,20 @@ def rollup(args: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
+        seeded = seed(settings, path, args.from_checkpoint)
         con = connect(path)
     except ReplicaLocked as error:
         warn(str(error))
         return FAILED
+    if seeded:
+        say(text(settings, "seeded", name=seeded.name, path=path))
+    checkpoints = checkpointer(settings, con)
     try:
         with Publisher(settings) as publisher:
-            job = Rollup(settings, Store(con), publisher.send_dlq, publisher.flush)
+            job = Rollup(settings, Store(con.cursor()), publisher.send_dlq, publisher.flush)
             tune_gc()
+            if checkpoints:
+                checkpoints.start()
             read = job.run(stop, until_caught_up=args.until_caught_up)
     except TopicsMissing as error:
         warn(str(error))
@@ -45,6 +53,8 @@ def rollup(args: argparse.Namespace, settings: Settings) -> int:
         warn(text(settings, "broker", error=type(error).__name__))
         return FAILED
     finally:
+        if checkpoints:
+            checkpoints.stop()
         con.close()
     say(text(settings, "rolled_up", read=read, path=path))
     return DONE

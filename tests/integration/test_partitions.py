@@ -1,4 +1,4 @@
-"""The roll-up over a capacity topic of three partitions: per-partition offsets, the fold's state."""
+"""The roll-up over a three-partition capacity topic: per-partition offsets, the fold's state."""
 
 from __future__ import annotations
 

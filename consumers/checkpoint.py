@@ -1,0 +1,190 @@
+"""Checkpoints: a consistent copy of a replica with its offsets, so a new replica starts in seconds.
+
+A checkpoint is a folder `<folder>/<UTC time>/` holding `replica.duckdb` and `manifest.json`
+(sha256 of the file, the schema version, the topic prefix, the offsets). The folder appears
+under its final name only once complete, so a reader never takes a half-written one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from consumers.schema import SCHEMA
+
+log = logging.getLogger(__name__)
+REPLICA = "replica.duckdb"
+MANIFEST = "manifest.json"
+KEEP = 3  # checkpoints kept in a folder; older ones are removed after a new one is written
+# The replica's tables as this version creates them: a checkpoint of other tables is not used.
+SCHEMA_VERSION = hashlib.sha256(SCHEMA.encode()).hexdigest()[:16]
+ATTACHED = "bedboard_checkpoint"
+
+
+class CheckpointInvalid(ValueError):
+    """A checkpoint that must not be used: incomplete, corrupt, or of another schema or prefix."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a checkpoint holds, to verify it before a replica starts from it."""
+
+    name: str
+    created_at: str
+    sha256: str
+    bytes: int
+    schema_version: str
+    topic_prefix: str
+    offsets: dict[str, int]  # "topic:partition" -> next offset to read
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        try:
+            return cls(**json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError) as error:
+            raise CheckpointInvalid(f"{path}: unreadable manifest ({error})") from error
+
+
+def write(con: duckdb.DuckDBPyConnection, folder: Path, topic_prefix: str) -> Manifest:
+    """Copy the replica as of one transaction into a new checkpoint in `folder`.
+
+    The copy reads a snapshot: the roll-up goes on writing on its own cursor meanwhile.
+    """
+    name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    partial = folder / f".{name}.partial"
+    partial.mkdir(parents=True)
+    try:
+        cur = con.cursor()
+        ((source,),) = cur.execute("SELECT current_database()").fetchall()
+        target = str(partial / REPLICA).replace("'", "''")
+        cur.execute(f"ATTACH '{target}' AS {ATTACHED}")
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            cur.execute(f'COPY FROM DATABASE "{source}" TO {ATTACHED}')
+            offsets = cur.execute(
+                f"SELECT topic, partition, next_offset FROM {ATTACHED}.offsets"
+            ).fetchall()
+            cur.execute("COMMIT")
+        finally:
+            cur.execute(f"DETACH {ATTACHED}")
+            cur.close()
+        file = partial / REPLICA
+        manifest = Manifest(
+            name=name,
+            created_at=datetime.now(UTC).isoformat(),
+            sha256=_sha256(file),
+            bytes=file.stat().st_size,
+            schema_version=SCHEMA_VERSION,
+            topic_prefix=topic_prefix,
+            offsets={f"{t}:{p}": o for t, p, o in sorted(offsets)},
+        )
+        (partial / MANIFEST).write_text(json.dumps(asdict(manifest), indent=1))
+        partial.rename(folder / name)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    for old in checkpoints(folder)[KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return manifest
+
+
+def checkpoints(folder: Path) -> list[Path]:
+    """The complete checkpoints in a folder, newest first."""
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def verify(checkpoint: Path, topic_prefix: str) -> Manifest:
+    """The checkpoint's manifest once its file, schema version, prefix and offsets agree."""
+    manifest = Manifest.read(checkpoint / MANIFEST)
+    file = checkpoint / REPLICA
+    if manifest.schema_version != SCHEMA_VERSION:
+        raise CheckpointInvalid(
+            f"{checkpoint}: schema {manifest.schema_version}, this version has {SCHEMA_VERSION}"
+        )
+    if manifest.topic_prefix != topic_prefix:
+        raise CheckpointInvalid(
+            f"{checkpoint}: topics {manifest.topic_prefix}*, this replica reads {topic_prefix}*"
+        )
+    if not file.is_file() or _sha256(file) != manifest.sha256:
+        raise CheckpointInvalid(f"{checkpoint}: {REPLICA} is missing or its sha256 differs")
+    con = duckdb.connect(str(file), read_only=True)
+    try:
+        rows = con.execute("SELECT topic, partition, next_offset FROM offsets").fetchall()
+    except duckdb.Error as error:
+        raise CheckpointInvalid(f"{checkpoint}: not a replica ({error})") from error
+    finally:
+        con.close()
+    if {f"{t}:{p}": o for t, p, o in rows} != manifest.offsets:
+        raise CheckpointInvalid(f"{checkpoint}: the file's offsets differ from the manifest's")
+    return manifest
+
+
+def restore(folder: Path, path: Path, topic_prefix: str) -> Manifest | None:
+    """Copy the newest valid checkpoint of `folder` to `path`; None when there is none."""
+    for checkpoint in checkpoints(folder):
+        try:
+            manifest = verify(checkpoint, topic_prefix)
+        except CheckpointInvalid as error:
+            log.warning("checkpoint not used: %s", error)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        landing = path.with_name(f".{path.name}.restoring")
+        shutil.copyfile(checkpoint / REPLICA, landing)
+        landing.rename(path)  # whole or not at all: a crash leaves no half replica behind
+        log.info("replica %s starts from checkpoint %s", path, checkpoint)
+        return manifest
+    return None
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Checkpointer:
+    """Writes a checkpoint of a live replica every `every`, on its own thread."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        folder: Path,
+        topic_prefix: str,
+        every: timedelta,
+        then: Callable[[Path], None] | None = None,
+    ) -> None:
+        self._con, self._folder, self._prefix = con, folder, topic_prefix
+        self._every, self._then = every.total_seconds(), then
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bedboard-checkpoint", daemon=True)
+
+    def start(self) -> Checkpointer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                manifest = write(self._con, self._folder, self._prefix)
+                if self._then:
+                    self._then(self._folder / manifest.name)
+            except (OSError, duckdb.Error, RuntimeError) as error:  # the next one may work
+                log.warning("checkpoint failed: %s", error)
