@@ -23,6 +23,7 @@ log = logging.getLogger("bench")
 # name -> module with `measure(ctx) -> list[Row]`; run in this order.
 MEASURES = {
     "replay": "bench.replay",
+    "startup": "bench.startup",
     "latency": "bench.latency",
     "screen": "bench.screen",
     "queries": "bench.national",
