@@ -68,7 +68,7 @@ def measure(ctx: Context) -> list[Row]:
             "first board, from a checkpoint",
             median(seeded),
             "s",
-            "≤ 10 s",
+            "≤ 10",
             runs=seeded,
             note=f"{size} + {tail:,} after the checkpoint; verify (sha256), copy, read the tail",
         ),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import dashboard, latency, national, replay, screen
+from bench import dashboard, latency, national, replay, screen, startup
 from bench.cli import main
 from bench.core import QUICK, Row
 from bench.env import Context
@@ -34,10 +34,16 @@ def numbers(rows: list[Row]) -> dict[str, float]:
 def test_replay_compares_the_roll_up_with_both_baselines(ctx: Context) -> None:
     found = numbers(replay.measure(ctx))
 
-    assert {"rollup ÷ bare loop", "rollup ÷ naive"} <= found.keys()
+    assert {"rollup ÷ bare loop", "rollup ÷ naive", "rollup ÷ quixstreams peer"} <= found.keys()
     assert found["rollup ÷ bare loop"] == pytest.approx(
         found["rollup events/s"] / found["bare consume loop events/s"], rel=1
     )
+
+
+def test_a_new_replica_starts_from_a_checkpoint(ctx: Context) -> None:
+    found = numbers(startup.measure(ctx))
+
+    assert {"first board, replaying the log", "first board, from a checkpoint"} <= found.keys()
 
 
 def test_live_latency_sees_every_report_in_the_replica(ctx: Context) -> None:
