@@ -47,7 +47,11 @@ TIME = (
     '(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)"$'
 )
 FACILITY = '^"[A-Za-z0-9][A-Za-z0-9_-]{0,31}"$'
-KEYS = ", ".join(f"'{k}'" for k in FIELDS + OPTIONAL)
+# Every allowed set of top-level keys, each sorted and joined as the SQL compares them.
+KEY_SETS = ", ".join(
+    "'" + ",".join(sorted(FIELDS + tuple(o for i, o in enumerate(OPTIONAL) if mask >> i & 1))) + "'"
+    for mask in range(2 ** len(OPTIONAL))
+)
 
 
 def _text(column: str, most: int, least: int = 0) -> str:
@@ -58,7 +62,8 @@ def _text(column: str, most: int, least: int = 0) -> str:
 def _counts(column: str) -> str:
     """Every element a JSON integer 0-5000 written plainly (`1.0`, `-0`, `01` are doubted)."""
     return (
-        f"try_cast({column} AS USMALLINT[])::VARCHAR[] = {column} "
+        f"list_count({column}) = len({column}) "
+        f"AND try_cast({column} AS USMALLINT[])::VARCHAR[] = {column} "
         f"AND list_max({column}::USMALLINT[]) <= 5000"
     )
 
@@ -92,7 +97,8 @@ lines AS (
 ),
 judged AS (
     SELECT *, CASE WHEN
-        len(keys) = len(list_distinct(keys)) AND list_has_all([{KEYS}], keys)
+        -- the keys once each: the seven required and any of the three optional ones
+        array_to_string(list_sort(keys), ',') IN ({KEY_SETS})
         AND v.type = '"capacity.reported"' AND v.version = '1'
         AND v.event_id::VARCHAR LIKE '"________-____-____-____-____________"'
         AND try_cast(v.event_id ->> '$' AS UUID) IS NOT NULL
@@ -102,10 +108,10 @@ judged AS (
         AND {_text("v.actor.user", 64, 1)}
         AND regexp_full_match(v.facility_id, '{FACILITY}')
         AND len(v.beds) BETWEEN 1 AND 20
-        -- each line has the three keys once: three keys a line, each one's value present
+        -- each line has the three keys once: each one's value present (not NULL below), and
+        -- no more keys in all than three a line
         AND len(line_keys) = 3 * len(v.beds)
-        AND list_sort(list_distinct(line_keys)) = ['bed_type', 'occupied', 'usable']
-        AND list_has_all({_texts(*BED_TYPES)}, bed_type)
+        AND list_count(bed_type) = len(v.beds) AND list_has_all({_texts(*BED_TYPES)}, bed_type)
         AND len(list_distinct(bed_type)) = len(v.beds)
         AND {_counts("usable")} AND {_counts("occupied")}
         AND (v.accepting IS NULL OR v.accepting IN {_texts("open", "limited", "closed")})
