@@ -42,7 +42,7 @@ class LiveReplica:
         self._rollup = Rollup(settings, Store(self.con.cursor()), dlq_send, dlq_flush, self.health)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bedboard-rollup", daemon=True)
-        self._checkpoints = checkpointer(settings, self.con)
+        self._checkpoints = checkpointer(settings, self.con, self._rollup.store.lock)
 
     def start(self) -> LiveReplica:
         self._thread.start()
@@ -164,7 +164,7 @@ def seed(settings: Settings, path: Path, folder: Path | None = None) -> checkpoi
 
 
 def checkpointer(
-    settings: Settings, con: duckdb.DuckDBPyConnection
+    settings: Settings, con: duckdb.DuckDBPyConnection, lock: threading.Lock
 ) -> checkpoint.Checkpointer | None:
     """A checkpoint writer for a live replica where BEDBOARD_CHECKPOINT_DIR is set, else None."""
     if settings.checkpoint_dir is None:
@@ -174,6 +174,5 @@ def checkpointer(
         from consumers.checkpoint_s3 import S3Checkpoints
 
         upload = S3Checkpoints(settings.checkpoint_s3_url, settings.checkpoint_s3_endpoint).upload
-    return checkpoint.Checkpointer(
-        con, settings.checkpoint_dir, settings.topic_prefix, settings.checkpoint_every, upload
-    )
+    folder, every = settings.checkpoint_dir, settings.checkpoint_every
+    return checkpoint.Checkpointer(con, folder, settings.topic_prefix, every, lock, upload)

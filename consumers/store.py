@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ class Store:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
+        # Held while a batch commits; a checkpoint holds it while it copies the file.
+        self.lock = threading.Lock()
         # Rows of ingest_counts and offsets known to exist: those are updated in place, which
         # costs a third of an upsert (each statement's fixed cost is what a small batch pays).
         self._rows: set[tuple[str, int | None]] | None = None
@@ -72,6 +75,10 @@ class Store:
 
     def write(self, batch: Batch) -> dict[str, int]:
         """Apply a batch atomically; returns the duplicates found per topic."""
+        with self.lock:
+            return self._write(batch)
+
+    def _write(self, batch: Batch) -> dict[str, int]:
         con = self.con
         if self._rows is None:
             self._rows = {

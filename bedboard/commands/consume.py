@@ -35,10 +35,11 @@ def rollup(args: argparse.Namespace, settings: Settings) -> int:
         return FAILED
     if seeded:
         say(text(settings, "seeded", name=seeded.name, path=path))
-    checkpoints = checkpointer(settings, con)
+    store = Store(con.cursor())
+    checkpoints = checkpointer(settings, con, store.lock)
     try:
         with Publisher(settings) as publisher:
-            job = Rollup(settings, Store(con.cursor()), publisher.send_dlq, publisher.flush)
+            job = Rollup(settings, store, publisher.send_dlq, publisher.flush)
             tune_gc()
             if checkpoints:
                 checkpoints.start()

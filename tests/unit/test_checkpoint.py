@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,3 +101,54 @@ def test_only_the_newest_few_are_kept(tmp_path: Path) -> None:
     con.close()
     kept = [p.name for p in checkpoint.checkpoints(tmp_path / "cp")]
     assert kept == sorted(names, reverse=True)[: checkpoint.KEEP]
+
+
+def test_checkpoints_taken_while_batches_commit_are_each_one_committed_state(
+    tmp_path: Path,
+) -> None:
+    con = connect(tmp_path / "live.duckdb")
+    store = Store(con.cursor())
+    stop = threading.Event()
+
+    def roll() -> None:  # batches of one report each, the offset one past it
+        offset = 0
+        while not stop.is_set():
+            records = [report_record(offset)]
+            store.write(
+                Batch(
+                    accepted={"capacity": records},
+                    read={"capacity": 1},
+                    next_offsets={(f"{PREFIX}capacity", 0): offset + 1},
+                )
+            )
+            offset += 1
+
+    writer = threading.Thread(target=roll)
+    writer.start()
+    try:
+        made = [checkpoint.write(con, tmp_path / "cp", PREFIX, store.lock) for _ in range(3)]
+    finally:
+        stop.set()
+        writer.join()
+        con.close()
+    for manifest in made:
+        copy = duckdb.connect(str(tmp_path / "cp" / manifest.name / "replica.duckdb"))
+        ((reports, read),) = copy.execute(
+            "SELECT (SELECT count(*) FROM capacity_reports), "
+            "(SELECT coalesce(sum(read), 0) FROM ingest_counts)"
+        ).fetchall()
+        copy.close()
+        assert manifest.offsets.get(f"{PREFIX}capacity:0", 0) == reports == read
+
+
+def report_record(offset: int) -> Accepted:
+    body = {
+        "type": "capacity.reported",
+        "version": 1,
+        "event_id": str(uuid.uuid4()),
+        "occurred_at": "2026-11-26T09:00:00+09:00",
+        "actor": {"org": "hospital", "user": "u"},
+        "facility_id": f"HJ-{offset % 50}",
+        "beds": [{"bed_type": "hcu", "usable": 5, "occupied": offset % 5}],
+    }
+    return Accepted(parse_event(body), AT, 0, offset)
