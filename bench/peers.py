@@ -17,6 +17,7 @@ import time
 import uuid
 
 from quixstreams import Application
+from quixstreams.kafka.configuration import ConnectionConfig
 from quixstreams.sinks import BatchingSink, SinkBatch
 
 from bench.env import settings_from_env
@@ -61,8 +62,15 @@ class ReplicaSink(BatchingSink):
 def run(limit: int, db: str) -> int:
     settings = settings_from_env()
     con = connect(db)
+    kafka = settings.kafka_options()
     app = Application(
-        broker_address=settings.bootstrap_servers,
+        broker_address=ConnectionConfig(
+            bootstrap_servers=settings.bootstrap_servers,
+            security_protocol=str(kafka.get("security_protocol", "PLAINTEXT")).lower(),
+            sasl_mechanism=kafka.get("sasl_mechanism"),  # type: ignore[arg-type]
+            sasl_username=kafka.get("sasl_plain_username"),  # type: ignore[arg-type]
+            sasl_password=kafka.get("sasl_plain_password"),  # type: ignore[arg-type]
+        ),
         consumer_group=f"bench-quix-{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest",
         commit_every=MAX_BATCH,  # a sink batch as big as the roll-up's

@@ -81,7 +81,7 @@ def test_the_rollup_command_starts_from_a_checkpoint_and_writes_one(
     env = {
         "BEDBOARD_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
         "BEDBOARD_TOPIC_PREFIX": settings.topic_prefix,
-        "BEDBOARD_DATA_DIR": str(tmp_path),
+        "BEDBOARD_DATA_DIR": str(settings.data_dir),  # where the broker's credentials are
         "BEDBOARD_LANG": "en",
         "PATH": "/usr/bin:/bin",
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),

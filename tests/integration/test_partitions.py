@@ -19,6 +19,7 @@ from consumers.store import Store, connect
 from schemas.records import Rejection, check
 from schemas.topics import GROUP_PARTITIONS
 from tests.kafka_log import topic_records
+from tests.local_kafka import on_session_broker
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -32,11 +33,10 @@ def roll(settings: Settings, db: Path) -> int:
 
 
 def test_three_partitions_roll_up_to_the_fold_and_resume_per_partition(
-    broker: str, tmp_path: Path
+    broker: str, broker_credentials: Path, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        bootstrap_servers=broker, topic_prefix=f"p{uuid.uuid4().hex[:12]}.", data_dir=tmp_path
-    )
+    prefix = f"p{uuid.uuid4().hex[:12]}."
+    settings = on_session_broker(broker, broker_credentials, tmp_path, topic_prefix=prefix)
     create_topics(settings, partitions=3)
     db = tmp_path / "replica.duckdb"
     reports = list(history(900, 40, NOW - timedelta(minutes=1), timedelta(days=2)))
