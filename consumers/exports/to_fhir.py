@@ -11,28 +11,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from consumers.exports.snapshot import Row, Snapshot
+from schemas.glossary import BED_TYPE_NAMES
+from schemas.interchange import (
+    BED_TYPE_SYSTEM,
+    FACILITY_SYSTEM,
+    GROUP_SYSTEM,
+    ICU,
+    ICU_POPULATIONS,
+    MEASURE,
+    MEASURED_VALUES,
+    NOT_BEDS,
+    POPULATIONS,
+)
 
 MIME = "application/fhir+json"
-FACILITY_SYSTEM = "urn:bedboard:facility-id"
-MEASURE = "urn:bedboard:Measure:bed-capacity-v1"
-GROUP_SYSTEM = "http://hl7.org/fhir/uv/saner/CodeSystem/MeasureGroupSystem"
-MEASURED_VALUES = "http://hl7.org/fhir/uv/saner/CodeSystem/MeasuredValues"
 # Ids derive from the snapshot so that the same snapshot always gives the same Bundle.
 ID_SPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:bedboard:snapshot")
-
-ICU = ("adult_icu", "pediatric_icu", "neonatal_icu")
-# Operating rooms are not beds a patient is placed in, so they are left out of the totals.
-NOT_BEDS = ("operating_rooms",)
-POPULATIONS = (
-    ("numTotBeds", "All Hospital Beds"),
-    ("numTotBedsOcc", "Hospital Beds Occupied"),
-    ("numTotBedsAvail", "Hospital Beds Available"),
-)
-ICU_POPULATIONS = (
-    ("numICUBeds", "ICU Beds"),
-    ("numICUBedsOcc", "ICU Bed Occupancy"),
-    ("numICUBedsAvail", "ICU Bed Availability"),
-)
 
 
 def render(snapshot: Snapshot) -> bytes:
@@ -106,7 +100,31 @@ def _report(
             {
                 "code": {"coding": [{"system": GROUP_SYSTEM, "code": "Beds", "display": "Beds"}]},
                 "population": populations,
+                # One stratum per bed type, so that the lines themselves travel, not only the
+                # totals: an importer gets back exactly what was reported.
+                "stratifier": [_by_bed_type(rows)],
             }
+        ],
+    }
+
+
+def _by_bed_type(rows: Sequence[Row]) -> dict[str, Any]:
+    return {
+        "code": [{"coding": [{"system": BED_TYPE_SYSTEM, "code": "bed_type"}]}],
+        "stratum": [
+            {
+                "value": {
+                    "coding": [
+                        {
+                            "system": BED_TYPE_SYSTEM,
+                            "code": row["bed_type"],
+                            "display": BED_TYPE_NAMES[row["bed_type"]].en,
+                        }
+                    ]
+                },
+                "population": _counts(POPULATIONS, [row]),
+            }
+            for row in rows
         ],
     }
 

@@ -8,18 +8,9 @@ from datetime import datetime
 from itertools import groupby
 
 from consumers.exports.snapshot import Row, Snapshot
-from schemas.glossary import BED_TYPE_NAMES
+from schemas.interchange import EMS_TRAFFIC, HAVE, HAVE_BED_TYPES, XNL
 
 MIME = "application/xml"
-HAVE = "urn:oasis:names:tc:emergency:EDXL:HAVE:1.0"
-XNL = "urn:oasis:names:tc:ciq:xnl:3"
-
-# Our bed type codes -> the HAvBED2 / HAVE names of the contract's table. HCU has no HAVE
-# name, so HCU lines are left out of this format (they are in every other one).
-HAVE_BED_TYPES: dict[str, str] = {
-    code: names.havbed2 for code, names in BED_TYPE_NAMES.items() if names.havbed2
-}
-EMS_TRAFFIC = {"normal": "Normal", "advisory": "Advisory", "closed": "Closed"}
 
 
 def render(snapshot: Snapshot) -> bytes:
