@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import sqlite3
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import streamlit as st
-from kafka.errors import KafkaError
 
 from bedboard.settings import Settings
 from consumers.replica import LiveReplica
 from consumers.rollup import tune_gc
 from producers.publisher import Publisher
 
-log = logging.getLogger(__name__)
 # Tests and screenshots open a prepared replica (BEDBOARD_DB) without consuming from Kafka.
 NO_FEED_ENV = "BEDBOARD_DASHBOARD_NO_FEED"
-DRAIN_EVERY_S = 5.0
 
 
 def settings() -> Settings:
@@ -43,33 +37,24 @@ class Runtime:
     publisher: Publisher
     feed: bool
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    _stopping: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> Runtime:
         """Start the roll-up (when fed) and the drain that sends queued submissions."""
         if self.feed:
             tune_gc()  # this process now holds a roll-up's batches
             self.replica.start()
-        # Queued submissions go out when the broker is back, even if nobody submits again.
-        threading.Thread(target=self._drain, name="bedboard-outbox", daemon=True).start()
+        # Queued submissions go out when the broker is back, even if nobody submits again
+        # (and those a `bedboard publish` left while it was down), with backoff.
+        self.publisher.drain_in_background()
         return self
 
     def stop(self) -> None:
-        """Stop the threads and close the replica and the publisher."""
-        self._stopping.set()
+        """Stop the threads and close the replica and the publisher (and its drain)."""
         if self.feed:
             self.replica.stop()
         else:  # the roll-up thread never started: only the file to close
             self.replica.con.close()
         self.publisher.close()
-
-    def _drain(self) -> None:
-        while not self._stopping.wait(DRAIN_EVERY_S):
-            try:
-                if self.publisher.queued:
-                    self.publisher.drain()
-            except (KafkaError, OSError, sqlite3.Error) as error:
-                log.warning("outbox drain failed, retrying: %s", error)
 
 
 def get() -> Runtime:

@@ -32,6 +32,26 @@ class Record:
     id: int = 0  # assigned by the outbox; 0 before it is stored
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """The records of one topic waiting in the outbox."""
+
+    topic: str
+    count: int
+    oldest: datetime
+
+
+def waiting_in(path: Path) -> list[Waiting]:
+    """What waits in an outbox file, without creating one where there is none."""
+    if not Path(path).exists():
+        return []
+    box = Outbox(path)
+    try:
+        return box.waiting()
+    finally:
+        box.close()
+
+
 class Outbox:
     """Records in the order they were queued, shared safely by threads and processes."""
 
@@ -76,6 +96,14 @@ class Outbox:
             return
         with self._lock, self._transaction():
             self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+    def waiting(self) -> list[Waiting]:
+        """What waits, per topic: how many records and since when."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT topic, count(*), min(created_at) FROM outbox GROUP BY topic ORDER BY topic"
+            ).fetchall()
+        return [Waiting(topic, int(n), datetime.fromisoformat(oldest)) for topic, n, oldest in rows]
 
     def __len__(self) -> int:
         with self._lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 5.0  # seconds to wait for the broker's acknowledgement
 DRAIN_BATCH = 500
+# The background drain looks this often while all is well, and backs off to the longest
+# wait while the broker stays away (each failed try costs a producer timeout).
+DRAIN_EVERY_S = 2.0
+DRAIN_BACKOFF_MAX_S = 30.0
 # The producer itself fails a record after the timeout (delivery_timeout_ms); this much longer we
 # wait for it to say so, so that our view of what was acknowledged is the producer's own.
 GRACE = 2.0
@@ -59,6 +64,7 @@ class Receipt:
     sent: int
     queued: int
     drained: int = 0  # earlier queued records that went out first
+    live: tuple[bool, ...] = ()  # per event of the call: acknowledged (True) or queued
 
     @property
     def status(self) -> Literal["live", "queued"]:
@@ -109,6 +115,8 @@ class Publisher:
         # waiting out the timeout again.
         self._down_until = 0.0
         self._pending: list[Future] = []  # send_dlq records not yet acknowledged
+        self._stop_draining = threading.Event()
+        self._drainer: threading.Thread | None = None
 
     def __enter__(self) -> Publisher:
         return self
@@ -129,19 +137,47 @@ class Publisher:
     def publish(self, events: Sequence[Event]) -> Receipt:
         """Send events after anything already queued; keep what is not acknowledged."""
         records = [self._record(event) for event in events]
+        none_live = (False,) * len(records)
         with self._lock, self._outbox.exclusive():
             drained = 0
             if time.monotonic() < self._down_until:
-                return Receipt(0, self._outbox.put(records))
+                return Receipt(0, self._outbox.put(records), 0, none_live)
             if len(self._outbox):
                 drained = self._drain_locked()
                 if len(self._outbox):
-                    return Receipt(0, self._outbox.put(records), drained)
+                    return Receipt(0, self._outbox.put(records), drained, none_live)
             acked = self._send(records)
             queued = self._outbox.put(r for r, ok in zip(records, acked, strict=True) if not ok)
             if queued:
                 log.warning("the broker did not acknowledge %d record(s); queued them", queued)
-            return Receipt(len(records) - queued, queued, drained)
+            return Receipt(len(records) - queued, queued, drained, tuple(acked))
+
+    def drain_in_background(
+        self, every: float = DRAIN_EVERY_S, backoff_max: float = DRAIN_BACKOFF_MAX_S
+    ) -> Publisher:
+        """Send what the outbox holds from a thread, so that nothing waits for a next submission."""
+        if self._drainer is None:
+            self._drainer = threading.Thread(
+                target=self._drain_loop, args=(every, backoff_max), name="bedboard-outbox",
+                daemon=True,
+            )  # fmt: skip
+            self._drainer.start()
+        return self
+
+    def _drain_loop(self, every: float, backoff_max: float) -> None:
+        wait = every
+        while not self._stop_draining.wait(wait):
+            try:
+                # The outbox may be filled by another process (a `bedboard publish` that ran
+                # while the broker was down), so it is looked at, not only our own queueing.
+                if len(self._outbox):
+                    self.drain()
+                # After a failure the producer marks itself down: wait longer each time.
+                failed = bool(len(self._outbox)) and time.monotonic() < self._down_until
+            except (KafkaError, OSError, sqlite3.Error) as error:
+                log.warning("outbox drain failed, retrying: %s", error)
+                failed = True
+            wait = min(wait * 2, backoff_max) if failed else every
 
     def drain(self) -> int:
         """Send what the outbox holds, oldest first; returns how many were acknowledged."""
@@ -191,6 +227,9 @@ class Publisher:
                 raise PublishError(f"the broker did not acknowledge ({error})") from error
 
     def close(self) -> None:
+        self._stop_draining.set()
+        if self._drainer is not None and self._drainer is not threading.current_thread():
+            self._drainer.join(timeout=self.timeout + GRACE + 1)
         with self._lock:
             producer, self._producer = self._producer, None
             try:
