@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bedboard.commands import (
     alerts,
     checkpoint,
+    api,
     consume,
     export,
     export_options,
@@ -92,6 +93,11 @@ COMMANDS: dict[str, Command] = {
         principal="alerts",
     ),
     "dashboard": Command("the Streamlit app", serve.dashboard, serve.port_option),
+    "api": Command("the HTTP API for hospital systems", api.api, api.api_options),
+    "tokens": Command("the HTTP API's tokens", api.tokens, api.tokens_options),
+    "outbox": Command(
+        "what waits in the local outbox; then send it", api.outbox, api.outbox_options
+    ),
     "demo": Command(
         "broker, topics, demo city, simulator and dashboard", serve.demo, serve.port_option
     ),

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     checkpoint_every: timedelta = timedelta(minutes=10)
     checkpoint_s3_url: str | None = None  # s3://bucket/prefix; credentials as boto3 finds them
     checkpoint_s3_endpoint: str | None = None  # an S3-compatible server other than AWS
+    # The HTTP API: its tokens file, and each token's sustained requests a second and burst.
+    tokens_file: Path | None = None
+    api_rate: float = 5.0
+    api_burst: int = 20
 
     @field_validator("timezone")
     @classmethod
@@ -147,3 +151,7 @@ class Settings(BaseSettings):
     @property
     def outbox_path(self) -> Path:
         return self.data_dir / "outbox.sqlite"
+
+    @property
+    def tokens_path(self) -> Path:
+        return self.tokens_file or self.data_dir / "api-tokens.json"

@@ -209,4 +209,33 @@ TEXT: dict[str, tuple[str, str]] = {
         "デモのプロセスが停止したため、終了します",
         "a demo process stopped; shutting down",
     ),
+    # bedboard api, bedboard tokens, bedboard outbox, bedboard status
+    "serving": (
+        "Bedboard API: http://{host}:{port}  （説明 http://{host}:{port}/docs、Ctrl-C で停止）",
+        "Bedboard API: http://{host}:{port}  (documentation at /docs; Ctrl-C stops it)",
+    ),
+    "token_added": (
+        "トークン {id}（{kind}、名前 {name}、施設 {facilities}）を作りました。"
+        "一度しか表示しません。安全に保管してください:\n{text}",
+        "token {id} ({kind}, name {name}, facilities {facilities}) created. It is shown only "
+        "this once; keep it safe:\n{text}",
+    ),
+    "token_read": ("閲覧用", "read-only"),
+    "token_submit": ("送信用", "submit"),
+    "no_tokens": ("トークンはまだありません", "no tokens yet"),
+    "token_columns": ("ID 種類 名前 施設 作成 失効", "ID kind name facilities created revoked"),
+    "revoked": ("トークン {id}（{name}）を失効させました", "revoked token {id} ({name})"),
+    "outbox_empty": ("送信待ちはありません（{path}）", "nothing waits in the outbox ({path})"),
+    "outbox_waiting": (
+        "送信待ち: {topic} {count}件（最も古いもの {oldest}）",
+        "waiting: {count} on {topic} (oldest {oldest})",
+    ),
+    "outbox_sent": (
+        "{sent}件を送信しました。残り {left}件",
+        "sent {sent}; {left} still waiting",
+    ),
+    "outbox_still": (
+        "ブローカーが受け付けなかったため、{left}件はまだ送信待ちです",
+        "the broker did not acknowledge, so {left} still wait",
+    ),
 }

@@ -7,7 +7,6 @@ import fcntl
 import functools
 import json
 import os
-import re
 import secrets
 import tempfile
 import tomllib
@@ -21,10 +20,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bedboard.settings import Settings
-from producers.identity import ROLES, Identity, Role
+from producers.identity import FACILITY_ID, ROLES, USERNAME, Identity, Role
 
-USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")  # actor.user is 1-64 characters
-FACILITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 MIN_PASSWORD, MAX_PASSWORD = 12, 1024  # the upper bound keeps hashing cheap for junk input
 
 DEMO_STAFF_FACILITIES = ("HJ-0001", "HJ-0002")

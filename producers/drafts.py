@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bedboard.users import Identity
 from producers.forms import Refused, actor_of
+from producers.identity import Identity
 from producers.jsonl import FUTURE_TOLERANCE
 from schemas.events import CapacityReported
 from schemas.problems import Problem, problems_of

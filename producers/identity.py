@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,6 +15,10 @@ ORG_OF_ROLE: dict[str, str] = {
     "official": "city_hall",
     "admin": "system",
 }
+# Who may speak in events (actor.user is 1-64 characters) and for which facilities: the
+# dashboard's accounts and the API's tokens follow the same rules.
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
+FACILITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 # Who may send what: the pages' role checks and the event builders share this one table.
 MAY: dict[str, tuple[Role, ...]] = {
     "report": ("hospital_staff", "admin"),

@@ -67,6 +67,9 @@ def status_options(p: argparse.ArgumentParser) -> None:
 
 def status(args: argparse.Namespace, settings: Settings) -> int:
     """The ingest counts of a replica: every record read is applied, a duplicate or rejected."""
+    from bedboard.commands.api import describe_outbox
+
+    describe_outbox(settings)  # what this machine has not sent yet, replica or not
     path = args.db or settings.replica_path("rollup")
     if not path.exists():
         warn(text(settings, "no_replica", path=path))

@@ -1,0 +1,1 @@
+"""The HTTP API: the one door for hospital systems and other machines."""
