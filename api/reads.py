@@ -79,7 +79,7 @@ def snapshot_of(
         taken = snapshot.build(
             cur,
             as_of=as_of,
-            known_at=known_at(replica),
+            known_at=known_at(replica, queries.last_ingest(cur)),
             timezone=settings.timezone,
             stale_after=settings.stale_after,
         )
@@ -87,19 +87,20 @@ def snapshot_of(
     return chosen.render(taken), chosen.mime, f"snapshot-{day}{chosen.suffix}"
 
 
-def known_at(replica: LiveReplica) -> datetime:
-    """The newest time up to which this replica holds every report, to the second.
+def known_at(replica: LiveReplica, applied: datetime | None) -> datetime:
+    """The newest time up to which this replica holds every report.
 
-    When the roll-up last found itself caught up, everything ingested until then is applied;
-    otherwise only what it has applied is known. Claiming `now` could name a snapshot that a
-    later rerun with the same known_at would not reproduce.
+    That is the ingest time of the newest record applied (`applied`, naive UTC), or, when the
+    roll-up last found itself caught up, that moment. Claiming `now` could name a snapshot that
+    a later rerun with the same known_at would not reproduce.
     """
     health = replica.health
+    seen = [applied.replace(tzinfo=UTC)] if applied else []
     if health.lag == 0 and health.checked_at is not None:
-        moment = health.checked_at
-    else:
-        moment = health.last_ingest or datetime(1970, 1, 1, tzinfo=UTC)
-    return min(moment, snapshot.now()).replace(microsecond=0)
+        seen.append(health.checked_at)
+    moment = max(seen, default=datetime(1970, 1, 1, tzinfo=UTC))
+    # Not cut to the second: that would leave out a report received within the same second.
+    return min(moment, datetime.now(UTC))
 
 
 def _time(text: str) -> time:

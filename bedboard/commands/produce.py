@@ -118,7 +118,8 @@ def simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _publish(publisher: Publisher, events: Sequence[Event], settings: Settings) -> Receipt:
     sent = queued = drained = 0
-    for start in range(0, len(events), CHUNK):
+    # At least one call, even with no events: it sends what the outbox holds first.
+    for start in range(0, max(len(events), 1), CHUNK):
         receipt = publisher.publish(events[start : start + CHUNK])
         sent, queued, drained = (
             sent + receipt.sent,

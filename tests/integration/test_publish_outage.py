@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from bedboard import broker as local_broker
-from bedboard.admin import create_topics, end_offsets
+from bedboard.admin import end_offsets
 from bedboard.settings import Settings
 from producers.demo_city import registry_for
 from producers.publisher import Publisher
 from producers.simulator import Simulator
 from schemas.events import CapacityReported, to_json
+from tests.integration.conftest import JARS
 from tests.kafka_log import topic_records
-
-JARS = Path(__file__).resolve().parents[2] / ".bedboard" / "jars"
 
 
 def written(settings: Settings) -> int:
@@ -56,20 +52,6 @@ def test_unreachable_broker_queues_quickly_then_drains_exactly_once_in_order(
     assert [r.value for r in found] == [to_json(e) for e in [*first, *second]]
     assert [r.key for r in found] == [e.facility_id.encode() for e in [*first, *second]]
     assert written(settings) == 5
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path) -> Iterator[tuple[Settings, Path, int]]:
-    """A second broker that this test may stop and start (the session's is shared)."""
-    port = local_broker.free_port_pair()
-    data_dir = tmp_path / "kafka"
-    bootstrap = local_broker.start(port=port, data_dir=data_dir, jars_dir=JARS)
-    settings = Settings(bootstrap_servers=bootstrap, topic_prefix="own.", data_dir=tmp_path)
-    create_topics(settings)
-    try:
-        yield settings, data_dir, port
-    finally:
-        local_broker.stop(data_dir)
 
 
 def test_a_publisher_rides_out_a_broker_restart(own_broker: tuple[Settings, Path, int]) -> None:

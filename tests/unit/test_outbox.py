@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from kafka.errors import KafkaTimeoutError
 
 from bedboard.settings import Settings
 from producers.demo_city import registry_for
-from producers.outbox import Outbox, Record
+from producers.outbox import Outbox, Record, waiting_in
 from producers.publisher import Publisher
 from producers.simulator import Simulator
 from schemas.events import to_json
@@ -181,3 +183,85 @@ def test_after_a_failure_submissions_queue_without_waiting(tmp_path: Path) -> No
 
     assert receipt.status == "queued" and publisher.queued == 2
     assert len(calls) == 1  # the second submission did not try the broker again
+
+
+def poll(check: Any, within: float = 10.0) -> bool:
+    """Whether `check()` came true within the deadline, looked at every 20 ms."""
+    deadline = time.monotonic() + within
+    tick = threading.Event()
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        tick.wait(0.02)
+    return True
+
+
+def test_a_draining_publisher_sends_what_waits_without_a_new_submission(rig: Any) -> None:
+    publisher, log, state = rig
+    event = Simulator(registry_for(8, START), seed=1).next_report(START)
+    assert publisher.publish([event]).status == "queued"
+
+    publisher.drain_in_background(every=0.02, backoff_max=0.1)
+    state["up"] = True
+
+    assert poll(lambda: publisher.queued == 0)
+    publisher.close()
+    assert [value for _, _, value in log] == [to_json(event)]
+
+
+def test_the_background_drain_sends_what_another_process_queued(tmp_path: Path) -> None:
+    settings = Settings(bootstrap_servers="127.0.0.1:1", topic_prefix="u.", data_dir=tmp_path)
+    Outbox(settings.outbox_path).put(records(2))  # as `bedboard publish` leaves it
+    log: list[Any] = []
+    publisher = Publisher(settings, producer_factory=lambda s: StandIn(log, {"up": True}))
+
+    publisher.drain_in_background(every=0.02)
+
+    assert poll(lambda: len(log) == 2)
+    publisher.close()
+    assert [value for _, _, value in log] == [b"v0", b"v1"]
+
+
+def test_the_background_drain_backs_off_while_the_broker_stays_away(tmp_path: Path) -> None:
+    tries: list[float] = []
+
+    class Counting(StandIn):
+        def send(self, topic: str, value: bytes | None = None, key: bytes | None = None,
+                 headers: Any = None) -> Any:  # fmt: skip
+            tries.append(time.monotonic())
+            return super().send(topic, value, key, headers)
+
+    settings = Settings(bootstrap_servers="127.0.0.1:1", data_dir=tmp_path)
+    Outbox(settings.outbox_path).put(records(1))
+    publisher = Publisher(settings, producer_factory=lambda s: Counting([], {"up": False}))
+
+    publisher.drain_in_background(every=0.02, backoff_max=0.32)
+    assert poll(lambda: len(tries) >= 5)
+    publisher.close()
+
+    gaps = [b - a for a, b in zip(tries, tries[1:], strict=False)]
+    assert gaps[3] > 2 * gaps[0]  # 0.02, 0.04, 0.08, 0.16: each wait longer than the last
+
+
+def test_a_receipt_says_which_events_went_live(rig: Any) -> None:
+    publisher, _, state = rig
+    sim = Simulator(registry_for(8, START), seed=1)
+
+    down = publisher.publish([sim.next_report(START), sim.next_report(START)])
+    state["up"] = True
+    up = publisher.publish([sim.next_report(START)])
+
+    assert down.live == (False, False)
+    assert up.live == (True,)
+
+
+def test_waiting_says_how_many_per_topic_and_since_when(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.sqlite"
+    assert waiting_in(path) == [] and not path.exists()  # looking creates nothing
+    box = Outbox(path)
+    box.put([*records(2), Record("t.notices", None, b"n")])
+
+    found = waiting_in(path)
+
+    assert [(w.topic, w.count) for w in found] == [("t.capacity", 2), ("t.notices", 1)]
+    assert all(w.oldest.tzinfo is not None for w in found)
