@@ -170,10 +170,8 @@ class Publisher:
             try:
                 # The outbox may be filled by another process (a `bedboard publish` that ran
                 # while the broker was down), so it is looked at, not only our own queueing.
-                if len(self._outbox):
-                    self.drain()
-                # After a failure the producer marks itself down: wait longer each time.
-                failed = bool(len(self._outbox)) and time.monotonic() < self._down_until
+                waiting = len(self._outbox)
+                failed = bool(waiting) and self.drain() == 0
             except (KafkaError, OSError, sqlite3.Error) as error:
                 log.warning("outbox drain failed, retrying: %s", error)
                 failed = True
