@@ -13,6 +13,7 @@ COPY schemas schemas
 COPY producers producers
 COPY consumers consumers
 COPY dashboard dashboard
+COPY api api
 RUN pip install . \
     && useradd --create-home --uid 10001 bedboard \
     && mkdir -p /data \

@@ -99,7 +99,7 @@ COMMANDS: dict[str, Command] = {
         "what waits in the local outbox; then send it", api.outbox, api.outbox_options
     ),
     "demo": Command(
-        "broker, topics, demo city, simulator and dashboard", serve.demo, serve.port_option
+        "broker, topics, demo city, simulator, dashboard and API", serve.demo, serve.demo_options
     ),
 }
 

@@ -209,6 +209,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "デモのプロセスが停止したため、終了します",
         "a demo process stopped; shutting down",
     ),
+    "demo_api_token": (
+        "API トークン（{facility} 用、起動のたびに新しく作り、前のデモ用トークンは失効させます）:\n"
+        "  {token}\n試す:\n{curl}",
+        "API token for {facility} (a new one at every start; earlier demo tokens are revoked):\n"
+        "  {token}\ntry it:\n{curl}",
+    ),
+    "demo_api_running": (
+        "API: http://localhost:{port}/docs\n",
+        "API: http://localhost:{port}/docs\n",
+    ),
     # bedboard api, bedboard tokens, bedboard outbox, bedboard status
     "serving": (
         "Bedboard API: http://{host}:{port}  （説明 http://{host}:{port}/docs、Ctrl-C で停止）",

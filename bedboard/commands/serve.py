@@ -22,6 +22,11 @@ def port_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8501)
 
 
+def demo_options(p: argparse.ArgumentParser) -> None:
+    port_option(p)
+    p.add_argument("--api-port", type=int, default=8000, help="the HTTP API's port")
+
+
 def dashboard(args: argparse.Namespace, settings: Settings) -> int:
     return subprocess.call(dashboard_argv(args.port))
 
@@ -29,6 +34,29 @@ def dashboard(args: argparse.Namespace, settings: Settings) -> int:
 def _local_port(bootstrap: str) -> int | None:
     host, _, port = bootstrap.split(",")[0].rpartition(":")
     return int(port) if host in ("localhost", "127.0.0.1") and port.isdigit() else None
+
+
+DEMO_TOKEN_NAME = "demo.his"  # the demo hospital's own system ("hospital information system")
+CURL = """  curl -s -X POST http://localhost:{port}/v1/capacity \\
+    -H "Authorization: Bearer {token}" -H "Content-Type: application/json" \\
+    -d '{{"type": "capacity.reported", "version": 1,
+         "event_id": "'$(python3 -c 'import uuid; print(uuid.uuid4())')'",
+         "occurred_at": "'$(date -u +%Y-%m-%dT%H:%M:%SZ)'", "facility_id": "{facility}",
+         "beds": [{{"bed_type": "adult_icu", "usable": 12, "occupied": 9}}]}}'"""
+
+
+def demo_api_help(settings: Settings, port: int) -> str:
+    """A fresh API token for one demo hospital (earlier demo tokens revoked) and a curl to try."""
+    from api.tokens import TokenStore
+
+    store = TokenStore(settings.tokens_path)
+    for token in store.load().values():
+        if token.name == DEMO_TOKEN_NAME and token.active:
+            store.revoke(token.id)
+    facility = DEMO_STAFF_FACILITIES[0]
+    _, secret = store.add((facility,), name=DEMO_TOKEN_NAME)
+    curl = CURL.format(port=port, token=secret, facility=facility)
+    return text(settings, "demo_api_token", facility=facility, token=secret, curl=curl)
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -48,14 +76,17 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     say(text(settings, "demo_accounts"))
     for username, role, password in demo_accounts(settings):
         say(f"  {username:<16} {role:<15} {password}")
+    say(demo_api_help(settings, args.api_port))
     # The staff accounts' hospitals report once from the simulator, then only by hand.
     by_hand = [arg for facility in DEMO_STAFF_FACILITIES for arg in ("--left-to-people", facility)]
     children = [
         subprocess.Popen([*bedboard, "simulate", "--facilities", "8", "--rate", "2", *by_hand]),
         subprocess.Popen([*bedboard, "alerts"]),
         subprocess.Popen(dashboard_argv(args.port)),
+        subprocess.Popen([*bedboard, "api", "--port", str(args.api_port)]),
     ]
     say(text(settings, "demo_running", port=args.port))
+    say(text(settings, "demo_api_running", port=args.api_port))
     done = threading.Event()
     # Both set explicitly: a shell that starts the demo in the background ignores SIGINT.
     for signum in (signal.SIGINT, signal.SIGTERM):
