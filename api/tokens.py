@@ -11,6 +11,7 @@ import os
 import secrets
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ PREFIX = "bbt"
 # argon2 (the dashboard's password hash) exists to slow down guessing low-entropy passwords; on a
 # token it would only add tens of milliseconds and much memory to every request.
 SECRET_BYTES = 32
+RECHECK_S = 1.0  # how long a revocation may take to hold in a running API
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "bad_name": (
@@ -84,6 +86,7 @@ class TokenStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._cache: tuple[tuple[int, int], dict[str, Token]] | None = None
+        self._looked_at = -RECHECK_S
         self._cache_lock = threading.Lock()
 
     def add(
@@ -149,13 +152,20 @@ class TokenStore:
         return token if token is not None and same and token.active else None
 
     def _current(self) -> dict[str, Token]:
-        # Read again whenever the file changes, so that a revocation holds at once.
-        try:
-            stat = self.path.stat()
-        except FileNotFoundError:
-            return {}
-        key = (stat.st_ino, stat.st_mtime_ns)
+        # The file is read again when it changes, so that a revocation holds within RECHECK_S.
+        # Not looked at on every request: a stat releases the GIL, and taking it back from
+        # the Kafka and roll-up threads cost the event loop milliseconds per request.
         with self._cache_lock:
+            now = time.monotonic()
+            if self._cache is not None and now - self._looked_at < RECHECK_S:
+                return self._cache[1]
+            self._looked_at = now
+            try:
+                stat = self.path.stat()
+            except FileNotFoundError:
+                self._cache = None
+                return {}
+            key = (stat.st_ino, stat.st_mtime_ns)
             if self._cache is None or self._cache[0] != key:
                 self._cache = (key, self.load())
             return self._cache[1]

@@ -34,12 +34,15 @@ class LiveReplica:
         *,
         dlq_send: DlqSend | None = None,
         dlq_flush: Callable[[], None] | None = None,
+        settle_s: float = 0.0,
     ) -> None:
         self.path = path
         seed(settings, path)
         self.con = connect(path)
         self.health = Health()
-        self._rollup = Rollup(settings, Store(self.con.cursor()), dlq_send, dlq_flush, self.health)
+        self._rollup = Rollup(
+            settings, Store(self.con.cursor()), dlq_send, dlq_flush, self.health, settle_s
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bedboard-rollup", daemon=True)
         self._checkpoints = checkpointer(settings, self.con, self._rollup.store.lock)

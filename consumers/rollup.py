@@ -70,6 +70,9 @@ class Rollup:
     dlq_send: DlqSend | None = None
     dlq_flush: Callable[[], None] | None = None
     health: Health = field(default_factory=Health)
+    # Once caught up, how long a batch may go on gathering before it is written (0: at once).
+    # A process whose reads may lag a little (the API) trades that for fewer, larger commits.
+    settle_s: float = 0.0
 
     def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> int:
         """Apply records until stopped (or caught up); returns the number of records read."""
@@ -165,6 +168,7 @@ class Rollup:
         """Poll until caught up with the writer free, or the batch is big or has waited long."""
         batch = Batch()
         deadline = time.monotonic() + MAX_BATCH_WAIT_S
+        settled: float | None = None
         while len(batch) < MAX_BATCH and not stop.is_set():
             # Once something is gathered, poll briefly: the batch goes as soon as the writer is
             # free, with whatever came in while it wrote (one write's wait, not two).
@@ -174,10 +178,13 @@ class Rollup:
             )
             if polled:
                 self._add(batch, polled)
+                settled = settled or time.monotonic() + self.settle_s
             elif not len(batch):
                 break
             if time.monotonic() >= deadline:
                 break
+            if settled is not None and time.monotonic() < settled:
+                continue
             if _caught_up(consumer) and (writing is None or writing.done()):
                 break
         return batch

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from api.errors import body, language
 from api.guard import RateLimit
-from api.tokens import TokenError, TokenStore
+from api.tokens import RECHECK_S, TokenError, TokenStore
 from schemas.problems import Problem
 
 
@@ -36,8 +38,21 @@ def test_wrong_unknown_and_revoked_tokens_are_refused(tmp_path: Path) -> None:
     assert store.verify("bbt_nosuchid_" + secret.split("_")[2]) is None
     assert store.verify("") is None
     store.revoke(token.id)
-    assert store.verify(secret) is None  # at once, by the same store (no restart)
+    assert TokenStore(tmp_path / "tokens.json").verify(secret) is None
     assert store.verify(other_secret) == other and other.read_only
+
+
+def test_a_revocation_holds_in_a_running_api_within_a_second(tmp_path: Path) -> None:
+    serving = TokenStore(tmp_path / "tokens.json")  # as the API holds it
+    token, secret = serving.add(("HJ-0001",))
+    assert serving.verify(secret) == token
+
+    TokenStore(tmp_path / "tokens.json").revoke(token.id)  # as `bedboard tokens revoke` does
+
+    deadline = time.monotonic() + RECHECK_S + 2
+    while serving.verify(secret) is not None:
+        assert time.monotonic() < deadline
+        threading.Event().wait(0.05)
 
 
 def test_names_and_facilities_follow_the_rules(tmp_path: Path) -> None:
