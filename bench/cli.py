@@ -28,6 +28,7 @@ MEASURES = {
     "screen": "bench.screen",
     "queries": "bench.national",
     "dashboard": "bench.dashboard",
+    "api": "bench.api",
 }
 DOCS = ROOT / "docs" / "benchmarks.md"
 RESULTS = ROOT / "bench" / "results"
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # kafka-python warns whenever loading a topic flat out keeps its I/O loop busy >100 ms.
     logging.getLogger("kafka").setLevel(logging.ERROR)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
     # Importing the dashboard's modules outside `streamlit run` warns about its caches.
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     args = parser().parse_args(argv)

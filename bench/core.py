@@ -32,6 +32,8 @@ class Sizes:
     query_runs: int
     dashboard_runs: int
     screen_runs: int
+    api_submissions: int
+    api_runs: int
 
 
 # 8,000 facilities x 8 bed types x 156 reports a year (one every ~2.3 days) = 9.98M bed lines.
@@ -46,6 +48,8 @@ FULL = Sizes(
     query_runs=15,
     dashboard_runs=5,
     screen_runs=5,
+    api_submissions=5_000,
+    api_runs=3,
 )
 QUICK = Sizes(
     replay_reports=2_000,
@@ -58,6 +62,8 @@ QUICK = Sizes(
     query_runs=2,
     dashboard_runs=1,
     screen_runs=1,
+    api_submissions=200,
+    api_runs=1,
 )
 
 

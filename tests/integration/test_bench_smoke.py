@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import dashboard, latency, national, replay, screen, startup
+from bench import api, dashboard, latency, national, replay, screen, startup
 from bench.cli import main
 from bench.core import QUICK, Row
 from bench.env import Context
@@ -50,6 +50,15 @@ def test_live_latency_sees_every_report_in_the_replica(ctx: Context) -> None:
     found = numbers(latency.measure(ctx))
 
     assert found["send → queryable p99"] >= found["send → queryable p50"]
+
+
+def test_the_api_measure_compares_the_api_with_publish(ctx: Context) -> None:
+    found = numbers(api.measure(ctx))
+
+    assert found["API ÷ publish"] == pytest.approx(
+        found["API submissions/s"] / found["bedboard publish events/s"], rel=1
+    )
+    assert found["time to 202 p99"] >= found["time to 202 p50"]
 
 
 def test_national_queries_run_on_the_generated_replica(ctx: Context) -> None:
