@@ -83,22 +83,21 @@ class Door:
         return token
 
     async def send(self, drafts: Sequence[Draft], token: Token) -> list[dict[str, Any]]:
-        events = checked(lambda: capacity_events(drafts, token.identity, now=_now()))
+        """Check the drafts as the token's; publish them whole, or refuse (403, else 422)."""
+        try:
+            events = capacity_events(drafts, token.identity, now=_now())
+        except NotYourFacility as refused:
+            raise ApiError(403, refused.problems) from None
+        except forms.Refused as refused:
+            raise ApiError(422, refused.problems) from None
+        return await self.publish(events)
+
+    async def publish(self, events: Sequence[CapacityReported]) -> list[dict[str, Any]]:
         statuses = await self.submitter.submit(events)
         return [
             {"event_id": str(e.event_id), "facility_id": e.facility_id, "status": status}
             for e, status in zip(events, statuses, strict=True)
         ]
-
-
-def checked(build: Any) -> list[CapacityReported]:
-    """The events `build` makes, or the refusal: 403 for a foreign facility, else 422."""
-    try:
-        return build()  # type: ignore[no-any-return]
-    except NotYourFacility as refused:
-        raise ApiError(403, refused.problems) from None
-    except forms.Refused as refused:
-        raise ApiError(422, refused.problems) from None
 
 
 def _now() -> datetime:
@@ -191,13 +190,7 @@ def create_app(settings: Settings) -> FastAPI:
             found = [Problem(p.column, p.rule, (*p.context, ("row", p.row))) for p in problems]
             foreign = any(p.rule == "not_your_facility" for p in problems)
             raise ApiError(403 if foreign else 422, found)
-        statuses = await the_door().submitter.submit(events)
-        return _many(
-            [
-                {"event_id": str(e.event_id), "facility_id": e.facility_id, "status": s}
-                for e, s in zip(events, statuses, strict=True)
-            ]
-        )
+        return _many(await the_door().publish(events))
 
     @app.post(
         "/fhir/MeasureReport",
