@@ -69,9 +69,9 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
     """The ingest counts of a replica: every record read is applied, a duplicate or rejected."""
     from bedboard.commands.api import describe_outbox
 
-    describe_outbox(settings)  # what this machine has not sent yet, replica or not
     path = args.db or settings.replica_path("rollup")
     if not path.exists():
+        describe_outbox(settings)  # what this machine has not sent yet, replica or not
         warn(text(settings, "no_replica", path=path))
         return FAILED
     try:
@@ -92,6 +92,7 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
     say(text(settings, "header", path=path))
     if not rows:
         say(text(settings, "empty"))
+        describe_outbox(settings)
         return DONE
     widths = (-12, 10, 10, 12, 10)
     say(row(text(settings, "columns").split(), widths))
@@ -101,5 +102,6 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
     for topic, reason, count in reasons:
         say(text(settings, "reason", topic=topic, reason=reason, count=count))
     say(text(settings, "rejected_rows", rows=rejected_rows))
+    describe_outbox(settings)
     balanced = all(r[1] == r[2] + r[3] + r[4] for r in rows)
     return DONE if balanced and rejected_rows == sum(r[4] for r in rows) else FAILED
