@@ -12,7 +12,7 @@ from fastapi import Request
 from api.errors import ApiError
 from api.tokens import Token, TokenStore
 from schemas.problems import Problem
-from schemas.topics import MAX_RECORD_BYTES
+from schemas.records import MAX_RECORD_BYTES
 
 MAX_BODY = MAX_RECORD_BYTES  # 64 KiB, the contract's limit for one record, for any body
 

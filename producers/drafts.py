@@ -11,9 +11,9 @@ from pydantic import ValidationError
 
 from producers.forms import Refused, actor_of
 from producers.identity import Identity
-from producers.jsonl import FUTURE_TOLERANCE
-from schemas.events import CapacityReported
+from schemas.events import CapacityReported, to_json
 from schemas.problems import Problem, problems_of
+from schemas.records import Rejection, check
 
 
 class NotYourFacility(Refused):
@@ -62,8 +62,11 @@ def capacity_events(
                 for p in problems_of(error, tagged=False)
             ]
             continue
-        if event.occurred_at > now + FUTURE_TOLERANCE:
-            problems.append(Problem(draft.field("occurred_at"), "future_timestamp"))
+        # The consumers' own check of the record they will receive (its size, its time).
+        outcome = check(to_json(event), now)
+        if isinstance(outcome, Rejection):
+            problems += [Problem(draft.field(p.field), p.rule, p.context) for p in outcome.problems]
+            continue
         events.append(event)
     if problems:
         raise Refused(problems)
