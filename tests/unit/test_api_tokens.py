@@ -21,7 +21,7 @@ def test_a_token_is_shown_once_and_stored_only_as_its_hash(tmp_path: Path) -> No
     token, secret = store.add(("HJ-0001", "HJ-0002"), name="his.hj1")
 
     stored = (tmp_path / "tokens.json").read_text()
-    assert secret not in stored and secret.split("_")[2] not in stored
+    assert secret not in stored and secret.split("_", 2)[2] not in stored
     assert stat.S_IMODE((tmp_path / "tokens.json").stat().st_mode) == 0o600
     assert store.verify(secret) == token
     assert token.identity.username == "his.hj1" and token.identity.org == "hospital"
@@ -35,7 +35,7 @@ def test_wrong_unknown_and_revoked_tokens_are_refused(tmp_path: Path) -> None:
 
     assert store.verify(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
     assert store.verify(f"bbt_{token.id}_") is None
-    assert store.verify("bbt_nosuchid_" + secret.split("_")[2]) is None
+    assert store.verify("bbt_nosuchid_" + secret.split("_", 2)[2]) is None
     assert store.verify("") is None
     store.revoke(token.id)
     assert TokenStore(tmp_path / "tokens.json").verify(secret) is None
