@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 from bedboard.settings import Settings
 from consumers.replica import LiveReplica
+from producers.demo_city import registry_for
 from producers.publisher import Publisher
-from producers.simulator import Simulator, registry_for
+from producers.simulator import Simulator
 
 
 def applied_after(settings: Settings, settle_s: float, gap: float) -> tuple[int, int]:
