@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -20,13 +21,18 @@ CUTOFF = re.compile(r"\d{1,2}:\d{2}")
 
 
 def _plain(row: dict[str, Any], zone: Any) -> dict[str, Any]:
-    # Stored times are naive UTC; systems get RFC 3339 in the configured zone.
-    return {
-        name: value.replace(tzinfo=UTC).astimezone(zone).isoformat()
-        if isinstance(value, datetime)
-        else value
-        for name, value in row.items()
-    }
+    """A replica row as JSON: times RFC 3339 in the configured zone, JSON columns as objects."""
+    return {name: _value(name, value, zone) for name, value in row.items()}
+
+
+def _value(name: str, value: Any, zone: Any) -> Any:
+    if isinstance(value, datetime):
+        # Naive times in the replica are UTC.
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(zone).isoformat()
+    if name == "licensed_beds" and isinstance(value, str):
+        return json.loads(value)  # stored as JSON text
+    return value
 
 
 def board(replica: LiveReplica, settings: Settings) -> dict[str, Any]:
