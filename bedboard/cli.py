@@ -93,7 +93,7 @@ COMMANDS: dict[str, Command] = {
         principal="alerts",
     ),
     "dashboard": Command("the Streamlit app", serve.dashboard, serve.port_option),
-    "api": Command("the HTTP API for hospital systems", api.api, api.api_options),
+    "api": Command("the HTTP API for hospital systems", api.api, api.api_options, principal="api"),
     "tokens": Command("the HTTP API's tokens", api.tokens, api.tokens_options),
     "outbox": Command(
         "what waits in the local outbox; then send it", api.outbox, api.outbox_options

@@ -16,10 +16,15 @@ from bedboard.settings import Settings
 
 @contextmanager
 def serving(settings: Settings, within: float = 30) -> Iterator[str]:
-    """The API's base URL while it serves; it stops (replica, publisher) on leaving."""
+    """The API's base URL while it serves, signed in to Kafka as `api` as `bedboard api` is; it
+    stops (replica, publisher) on leaving."""
     port = local_broker.free_port_pair()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        create_app(settings.as_principal("api")),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="api-under-test", daemon=True)
