@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from bedboard.commands import (
     alerts,
-    checkpoint,
     api,
+    checkpoint,
     consume,
     export,
     export_options,
