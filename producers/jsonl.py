@@ -10,6 +10,10 @@ from schemas.events import Event
 from schemas.problems import Problem
 from schemas.records import Rejection, check
 
+# Blank means JSON's own whitespace, the bytes the parser skips around a document: a line of any
+# other character (a form feed, U+3000, U+001F) is not an event and is reported, not dropped.
+JSON_WHITESPACE = b" \t\r\n"
+
 
 @dataclass(frozen=True)
 class LineProblem:
@@ -46,7 +50,7 @@ def _read_line(
     data = raw.encode() if isinstance(raw, str) else raw
     if first:
         data = data.removeprefix(b"\xef\xbb\xbf")  # files saved by Windows editors start with a BOM
-    data = data.strip()
+    data = data.strip(JSON_WHITESPACE)
     if not data:
         return None
     # The consumers' own check, so that both sides read a line alike.

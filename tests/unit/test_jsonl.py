@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from producers.jsonl import LineProblem, read_jsonl
@@ -61,6 +61,14 @@ def test_blank_lines_are_skipped_but_counted() -> None:
 
     assert len(events) == 1
     assert [p.line for p in problems] == [5]
+
+
+def test_a_line_of_other_whitespace_is_not_blank_but_invalid_json() -> None:
+    events, problems = read_jsonl(["\x1f", " \t", "\u3000", "\x0c"])
+
+    assert events == []
+    assert [p.line for p in problems] == [1, 3, 4]
+    assert all(rules(p) == [("", "invalid_json")] for p in problems)
 
 
 def test_invalid_json_and_non_objects_are_invalid_json() -> None:
@@ -127,9 +135,13 @@ def test_a_future_timestamp_is_rejected_only_when_now_is_given() -> None:
 
 
 @given(st.lists(st.text(max_size=200), max_size=20))
+@example(["\x1f"])  # whitespace to str.strip(), not to JSON
+@example(["", "\ufeff"])  # a BOM is dropped from the first line only
 def test_any_text_gives_an_event_or_a_problem_per_non_blank_line(lines: list[str]) -> None:
     events, problems = read_jsonl(lines)
 
-    non_blank = [text for text in lines if text.removeprefix("\ufeff").strip()]
+    # Blank as JSON sees it; the BOM is dropped from the first line only, as an editor writes it.
+    texts = [lines[0].removeprefix("\ufeff"), *lines[1:]] if lines else []
+    non_blank = [text for text in texts if text.strip(" \t\r\n")]
     assert len(events) + len(problems) == len(non_blank)
     assert all(p.problems and p.message("ja") and p.message("en") for p in problems)
