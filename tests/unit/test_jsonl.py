@@ -11,21 +11,9 @@ from hypothesis import strategies as st
 
 from producers.jsonl import LineProblem, read_jsonl
 from schemas.events import CapacityReported
+from tests.factories import capacity_body
 
 NOW = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
-
-
-def capacity(**changes: Any) -> dict[str, Any]:
-    event = {
-        "type": "capacity.reported",
-        "version": 1,
-        "event_id": "0b6f3c1e-3f2a-4c57-9a53-2f3f3b7f8e10",
-        "occurred_at": "2026-11-26T08:55:00+09:00",
-        "actor": {"org": "hospital", "user": "bedmgr.tanaka"},
-        "facility_id": "HJ-0007",
-        "beds": [{"bed_type": "adult_icu", "usable": 12, "occupied": 12}],
-    }
-    return event | changes
 
 
 def line(data: dict[str, Any]) -> str:
@@ -37,7 +25,7 @@ def rules(problem: LineProblem) -> list[tuple[str, str]]:
 
 
 def test_a_valid_line_becomes_an_event() -> None:
-    events, problems = read_jsonl([line(capacity())])
+    events, problems = read_jsonl([line(capacity_body("HJ-0007"))])
 
     assert problems == []
     assert isinstance(events[0], CapacityReported)
@@ -45,9 +33,9 @@ def test_a_valid_line_becomes_an_event() -> None:
 
 
 def test_a_bad_field_is_named_with_line_field_and_rule() -> None:
-    bad = capacity(beds=[{"bed_type": "adult_icu", "usable": -1, "occupied": 0}])
+    bad = capacity_body(beds=[{"bed_type": "adult_icu", "usable": -1, "occupied": 0}])
 
-    events, problems = read_jsonl([line(capacity()), "", line(bad)])
+    events, problems = read_jsonl([line(capacity_body()), "", line(bad)])
 
     assert len(events) == 1
     assert problems[0].line == 3
@@ -57,7 +45,7 @@ def test_a_bad_field_is_named_with_line_field_and_rule() -> None:
 
 
 def test_blank_lines_are_skipped_but_counted() -> None:
-    events, problems = read_jsonl(["", "   ", line(capacity()), "\n", "{"])
+    events, problems = read_jsonl(["", "   ", line(capacity_body()), "\n", "{"])
 
     assert len(events) == 1
     assert [p.line for p in problems] == [5]
@@ -79,7 +67,7 @@ def test_invalid_json_and_non_objects_are_invalid_json() -> None:
 
 
 def test_a_line_over_64_kib_is_too_large() -> None:
-    huge = line(capacity(note="x" * (65 * 1024)))
+    huge = line(capacity_body(note="x" * (65 * 1024)))
 
     _, problems = read_jsonl([huge])
 
@@ -93,7 +81,7 @@ def test_bytes_that_are_not_utf8_are_invalid_json() -> None:
 
 
 def test_a_bom_on_the_first_line_is_ignored() -> None:
-    events, problems = read_jsonl(["\ufeff" + line(capacity())])
+    events, problems = read_jsonl(["\ufeff" + line(capacity_body())])
 
     assert problems == [] and len(events) == 1
 
@@ -101,9 +89,9 @@ def test_a_bom_on_the_first_line_is_ignored() -> None:
 def test_unknown_type_unknown_field_and_missing_offset() -> None:
     _, problems = read_jsonl(
         [
-            line(capacity(type="capacity.guessed")),
-            line(capacity(colour="red")),
-            line(capacity(occurred_at="2026-11-26T08:55:00")),
+            line(capacity_body(type="capacity.guessed")),
+            line(capacity_body(colour="red")),
+            line(capacity_body(occurred_at="2026-11-26T08:55:00")),
         ]
     )
 
@@ -113,7 +101,8 @@ def test_unknown_type_unknown_field_and_missing_offset() -> None:
 
 
 def test_every_problem_of_a_line_is_listed() -> None:
-    bad = capacity(facility_id="bad id!", beds=[{"bed_type": "ward", "usable": 1, "occupied": 1}])
+    ward = [{"bed_type": "ward", "usable": 1, "occupied": 1}]
+    bad = capacity_body("bad id!", beds=ward)
 
     _, problems = read_jsonl([line(bad)])
 
@@ -125,7 +114,7 @@ def test_every_problem_of_a_line_is_listed() -> None:
 def test_a_future_timestamp_is_rejected_only_when_now_is_given() -> None:
     later = (NOW + timedelta(minutes=11)).isoformat()
     soon = (NOW + timedelta(minutes=9)).isoformat()
-    lines = [line(capacity(occurred_at=later)), line(capacity(occurred_at=soon))]
+    lines = [line(capacity_body(occurred_at=later)), line(capacity_body(occurred_at=soon))]
 
     events, problems = read_jsonl(lines, now=NOW)
 

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from consumers.rules import ms_to_utc
 from schemas.events import CapacityReported
 from schemas.records import FUTURE_TOLERANCE, MAX_RECORD_BYTES, Rejection, check, too_far_ahead
-
-INGEST = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
-JST = "+09:00"
-
-
-def report(facility: str = "HJ-0001", at: str = "2026-11-26T08:55:00+09:00", **extra: Any) -> dict:
-    body = {
-        "type": "capacity.reported",
-        "version": 1,
-        "event_id": str(uuid.uuid4()),
-        "occurred_at": at,
-        "actor": {"org": "hospital", "user": "bedmgr.tanaka"},
-        "facility_id": facility,
-        "beds": [{"bed_type": "adult_icu", "usable": 12, "occupied": 12}],
-    }
-    return body | extra
-
-
-def raw(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False).encode()
+from tests.factories import INGEST, capacity_body, raw
 
 
 def rejected(outcome: object) -> Rejection:
@@ -43,7 +21,7 @@ def rejected(outcome: object) -> Rejection:
 
 
 def test_a_valid_report_is_accepted_as_its_model() -> None:
-    event = check(raw(report()), INGEST)
+    event = check(raw(capacity_body()), INGEST)
     assert isinstance(event, CapacityReported)
     assert event.beds[0].occupied == 12
 
@@ -55,7 +33,7 @@ def test_too_large_comes_first_even_for_invalid_json() -> None:
 
 
 def test_exactly_64_kib_is_not_too_large() -> None:
-    body = report(note="")
+    body = capacity_body(note="")
     padding = MAX_RECORD_BYTES - len(raw(body))
     data = raw(body)[:-1] + b" " * padding + b"}"
     assert len(data) == MAX_RECORD_BYTES
@@ -86,14 +64,17 @@ def test_not_utf8_json_objects_are_invalid_json(data: bytes | None) -> None:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        (report(type="capacity.unknown"), "type"),
-        (report(version=2), "version"),
-        (report(version=True), "version"),
-        (report(extra_field=1), "extra_field"),
-        (report(facility="HJ 0001"), "facility_id"),
-        (report(beds=[]), "beds"),
-        (report(beds=[{"bed_type": "adult_icu", "usable": -1, "occupied": 0}]), "beds[0].usable"),
-        (report(at="2026-11-26T08:55:00"), "occurred_at"),
+        (capacity_body(type="capacity.unknown"), "type"),
+        (capacity_body(version=2), "version"),
+        (capacity_body(version=True), "version"),
+        (capacity_body(extra_field=1), "extra_field"),
+        (capacity_body(facility="HJ 0001"), "facility_id"),
+        (capacity_body(beds=[]), "beds"),
+        (
+            capacity_body(beds=[{"bed_type": "adult_icu", "usable": -1, "occupied": 0}]),
+            "beds[0].usable",
+        ),
+        (capacity_body(at="2026-11-26T08:55:00"), "occurred_at"),
     ],
     ids=["type", "version", "bool-version", "extra", "facility", "no-beds", "negative", "naive"],
 )
@@ -106,15 +87,15 @@ def test_schema_problems_name_the_field_in_both_languages(body: dict, field: str
 
 
 def test_schema_comes_before_future_timestamp() -> None:
-    body = report(at="2027-01-01T00:00:00+00:00", version=2)
+    body = capacity_body(at="2027-01-01T00:00:00+00:00", version=2)
     assert rejected(check(raw(body), INGEST)).reason == "schema"
 
 
 def test_ten_minutes_ahead_is_accepted_and_a_microsecond_more_is_not() -> None:
     edge = (INGEST + timedelta(minutes=10)).isoformat()
     late = (INGEST + timedelta(minutes=10, microseconds=1)).isoformat()
-    assert isinstance(check(raw(report(at=edge)), INGEST), CapacityReported)
-    outcome = rejected(check(raw(report(at=late)), INGEST))
+    assert isinstance(check(raw(capacity_body(at=edge)), INGEST), CapacityReported)
+    outcome = rejected(check(raw(capacity_body(at=late)), INGEST))
     assert outcome.reason == "future_timestamp"
     assert "10 minutes" in outcome.detail and "10分" in outcome.detail_ja
 
@@ -130,11 +111,13 @@ def test_the_tolerance_is_ten_minutes_and_too_far_ahead_is_the_check_s_rule() ->
 
 
 def test_without_a_receive_time_the_time_is_not_checked() -> None:
-    assert isinstance(check(raw(report(at="2099-01-01T00:00:00+00:00")), None), CapacityReported)
+    assert isinstance(
+        check(raw(capacity_body(at="2099-01-01T00:00:00+00:00")), None), CapacityReported
+    )
 
 
 def test_a_rejection_names_its_problems_field_by_field() -> None:
-    outcome = rejected(check(raw(report(beds=[{"bed_type": "hcu", "usable": -1}])), INGEST))
+    outcome = rejected(check(raw(capacity_body(beds=[{"bed_type": "hcu", "usable": -1}])), INGEST))
     assert {(p.field, p.rule) for p in outcome.problems} == {
         ("beds[0].usable", "greater_than_equal"),
         ("beds[0].occupied", "missing"),

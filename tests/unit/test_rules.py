@@ -27,41 +27,35 @@ from consumers.rules import (
     occupancy_sql,
     stale_sql,
 )
-from schemas.events import parse_event, to_json
+from schemas.events import to_json
 from schemas.records import check
-from tests.unit.test_records import INGEST, JST, report
+from tests.factories import INGEST, accepted, beds, capacity_body
 
 # --- fold_capacity: design.md "Time" ------------------------------------------------------------
 
 
-def accepted(body: dict, ingested: datetime = INGEST, offset: int = 0, partition: int = 0):
-    return Accepted(parse_event(body), ingested, partition, offset)
-
-
 def at(hour: int, minute: int = 0) -> str:
-    return f"2026-11-26T{hour:02d}:{minute:02d}:00{JST}"
-
-
-def beds(**lines: tuple[int, int]) -> list[dict]:
-    return [{"bed_type": k, "usable": u, "occupied": o} for k, (u, o) in lines.items()]
+    return f"2026-11-26T{hour:02d}:{minute:02d}:00+09:00"
 
 
 def test_newest_occurred_at_wins_and_a_late_report_does_not_overwrite() -> None:
-    newer = accepted(report(at=at(9), beds=beds(adult_icu=(12, 11))), offset=0)
-    older = accepted(report(at=at(8), beds=beds(adult_icu=(12, 3))), INGEST, offset=1)
+    newer = accepted(capacity_body(at=at(9), beds=beds(adult_icu=(12, 11))), offset=0)
+    older = accepted(capacity_body(at=at(8), beds=beds(adult_icu=(12, 3))), INGEST, offset=1)
     state = fold_capacity([newer, older])
     assert state.lines[("HJ-0001", "adult_icu")].occupied == 11
     assert state.applied == 2  # the late one is kept in history, not dropped
 
 
 def test_on_equal_occurred_at_the_later_ingest_wins() -> None:
-    first = accepted(report(at=at(9), beds=beds(hcu=(4, 1))), INGEST, offset=0)
-    second = accepted(report(at=at(9), beds=beds(hcu=(4, 2))), INGEST + timedelta(seconds=1), 1)
+    first = accepted(capacity_body(at=at(9), beds=beds(hcu=(4, 1))), INGEST, offset=0)
+    second = accepted(
+        capacity_body(at=at(9), beds=beds(hcu=(4, 2))), INGEST + timedelta(seconds=1), 1
+    )
     assert fold_capacity([second, first]).lines[("HJ-0001", "hcu")].occupied == 2
 
 
 def test_a_repeated_event_id_is_ignored_even_when_it_differs() -> None:
-    body = report(at=at(9), beds=beds(burn=(2, 0)))
+    body = capacity_body(at=at(9), beds=beds(burn=(2, 0)))
     again = body | {"occurred_at": at(10), "beds": beds(burn=(2, 2))}
     state = fold_capacity([accepted(body), accepted(again, offset=1)])
     assert state.lines[("HJ-0001", "burn")].occupied == 0
@@ -69,25 +63,25 @@ def test_a_repeated_event_id_is_ignored_even_when_it_differs() -> None:
 
 
 def test_a_partial_report_updates_only_the_bed_types_it_lists() -> None:
-    full = accepted(report(at=at(8), beds=beds(adult_icu=(10, 5), hcu=(6, 1))))
-    partial = accepted(report(at=at(9), beds=beds(hcu=(6, 6))), offset=1)
+    full = accepted(capacity_body(at=at(8), beds=beds(adult_icu=(10, 5), hcu=(6, 1))))
+    partial = accepted(capacity_body(at=at(9), beds=beds(hcu=(6, 6))), offset=1)
     state = fold_capacity([full, partial])
     assert state.lines[("HJ-0001", "adult_icu")].occupied == 5
     assert state.lines[("HJ-0001", "hcu")].occupied == 6
 
 
 def test_status_fields_keep_the_newest_reported_value() -> None:
-    a = accepted(report(at=at(8), accepting="closed", ed_status="advisory"))
-    b = accepted(report(at=at(9), accepting="open"), offset=1)
-    c = accepted(report(at=at(7), accepting="limited"), offset=2)
+    a = accepted(capacity_body(at=at(8), accepting="closed", ed_status="advisory"))
+    b = accepted(capacity_body(at=at(9), accepting="open"), offset=1)
+    c = accepted(capacity_body(at=at(7), accepting="limited"), offset=2)
     state = fold_capacity([a, b, c])
     assert state.status[("HJ-0001", "accepting")] == "open"
     assert state.status[("HJ-0001", "ed_status")] == "advisory"
 
 
 def test_as_of_and_known_at_restrict_what_counts() -> None:
-    early = accepted(report(at=at(8), beds=beds(hcu=(6, 1))), INGEST, 0)
-    later = accepted(report(at=at(9), beds=beds(hcu=(6, 5))), INGEST + timedelta(hours=1), 1)
+    early = accepted(capacity_body(at=at(8), beds=beds(hcu=(6, 1))), INGEST, 0)
+    later = accepted(capacity_body(at=at(9), beds=beds(hcu=(6, 5))), INGEST + timedelta(hours=1), 1)
     as_of_830 = datetime.fromisoformat(at(8, 30))
     assert fold_capacity([early, later], as_of=as_of_830).lines[("HJ-0001", "hcu")].occupied == 1
     before_later = INGEST + timedelta(minutes=30)
@@ -99,8 +93,8 @@ def test_as_of_and_known_at_restrict_what_counts() -> None:
 def test_last_report_is_the_newest_line_of_the_facility() -> None:
     state = fold_capacity(
         [
-            accepted(report(at=at(8), beds=beds(hcu=(1, 1), burn=(1, 0)))),
-            accepted(report(at=at(9), beds=beds(hcu=(1, 0))), offset=1),
+            accepted(capacity_body(at=at(8), beds=beds(hcu=(1, 1), burn=(1, 0)))),
+            accepted(capacity_body(at=at(9), beds=beds(hcu=(1, 0))), offset=1),
         ]
     )
     assert state.last_report("HJ-0001") == datetime.fromisoformat(at(9))
@@ -128,13 +122,15 @@ NOW = datetime.fromisoformat(at(10))
 
 
 def test_occupancy_at_the_threshold_raises_and_below_does_not() -> None:
-    found = wanted([accepted(report(at=at(9), beds=beds(hcu=(20, 19), burn=(20, 18))))], NOW)
+    found = wanted([accepted(capacity_body(at=at(9), beds=beds(hcu=(20, 19), burn=(20, 18))))], NOW)
     assert set(found) == {"HJ-0001:occupancy_high:hcu"}
     assert found["HJ-0001:occupancy_high:hcu"].detail["occupancy_rate"] == 0.95
 
 
 def test_over_capacity_and_closed_and_stale() -> None:
-    records = [accepted(report(at=at(3), accepting="closed", beds=beds(hcu=(4, 5), burn=(0, 0))))]
+    records = [
+        accepted(capacity_body(at=at(3), accepting="closed", beds=beds(hcu=(4, 5), burn=(0, 0))))
+    ]
     assert set(wanted(records, NOW)) == {
         "HJ-0001:occupancy_high:hcu",
         "HJ-0001:over_capacity:hcu",
@@ -146,8 +142,8 @@ def test_over_capacity_and_closed_and_stale() -> None:
 
 def test_a_late_report_cannot_raise_an_alert() -> None:
     records = [
-        accepted(report(at=at(9), beds=beds(hcu=(4, 1)))),
-        accepted(report(at=at(8), beds=beds(hcu=(4, 4))), offset=1),
+        accepted(capacity_body(at=at(9), beds=beds(hcu=(4, 1)))),
+        accepted(capacity_body(at=at(8), beds=beds(hcu=(4, 4))), offset=1),
     ]
     assert wanted(records, NOW) == {}
 
@@ -155,7 +151,7 @@ def test_a_late_report_cannot_raise_an_alert() -> None:
 def test_transitions_raise_what_is_missing_and_clear_what_is_no_longer_true() -> None:
     from consumers.alert_rules import Opened, transitions
 
-    found = wanted([accepted(report(at=at(9), beds=beds(hcu=(4, 4))))], NOW)
+    found = wanted([accepted(capacity_body(at=at(9), beds=beds(hcu=(4, 4))))], NOW)
     raised = transitions(found, {}, "HJ-0001", NOW)
     assert [(e.type, e.alert_id) for e in raised] == [
         ("alert.raised", "HJ-0001:occupancy_high:hcu")
