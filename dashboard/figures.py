@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from consumers.rules import NEARLY_FULL, occupancy_rate
 from dashboard.model import COLORS, ICONS, LEVELS, NONE, ROOM
 
 FONT = "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
@@ -171,6 +172,15 @@ def city_map(
     return _layout(fig, 560)
 
 
+def percent_occupied(frame: pd.DataFrame) -> pd.Series:
+    """Occupancy in percent by the one rule (rounded as everywhere), NaN where none are usable."""
+    rates = [
+        occupancy_rate(int(u), int(o))
+        for u, o in zip(frame["usable"], frame["occupied"], strict=True)
+    ]
+    return 100 * pd.Series(rates, index=frame.index, dtype="float64")
+
+
 def trend(
     frame: pd.DataFrame,
     measure: str,
@@ -183,7 +193,7 @@ def trend(
     for i, (group, part) in enumerate(frame.groupby("group", sort=False)):
         part = part.sort_values("at")
         if measure == "occupancy":
-            y = 100 * part["occupied"] / part["usable"].where(part["usable"] > 0)
+            y = percent_occupied(part)
             template = "%{y:.1f}%"
         else:
             y = part[measure]
@@ -200,11 +210,12 @@ def trend(
         )
     if measure == "occupancy":
         fig.add_hline(y=100, line={"color": COLORS["full"], "dash": "dot", "width": 1})
-        fig.add_hline(y=90, line={"color": COLORS["nearly"], "dash": "dot", "width": 1})
-        rates = 100 * frame["occupied"] / frame["usable"].where(frame["usable"] > 0)
+        nearly = 100 * float(NEARLY_FULL)
+        fig.add_hline(y=nearly, line={"color": COLORS["nearly"], "dash": "dot", "width": 1})
+        rates = percent_occupied(frame)
         low = min(float(rates.min()) if rates.notna().any() else 0.0, 80.0)
         high = max(float(rates.max()) if rates.notna().any() else 0.0, 100.0)
-        # Room to see the lines move, with the 90% and 100% marks always in view.
+        # Room to see the lines move, with the nearly-full and 100% marks always in view.
         fig.update_yaxes(ticksuffix="%", range=[max(0.0, low - 5), high + 3])
     else:
         fig.update_yaxes(rangemode="tozero", tickformat=",")

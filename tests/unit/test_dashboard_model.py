@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -217,3 +218,21 @@ def test_numbers_percentages_and_ages() -> None:
 def test_escape_markdown_keeps_text_literal() -> None:
     assert escape_markdown("**x** <b>") == r"\*\*x\*\* \<b\>"
     assert escape_markdown("[a](http://x) :smile: $1$") == r"\[a\]\(http\://x\) \:smile\: \$1\$"
+
+
+def test_the_trend_chart_rounds_occupancy_by_the_one_rule() -> None:
+    from zoneinfo import ZoneInfo
+
+    from dashboard.figures import trend
+
+    at = datetime(2026, 11, 26, tzinfo=UTC)
+    frame = pd.DataFrame(
+        {"at": [at, at + timedelta(minutes=30)], "group": ["hcu", "hcu"],
+         "usable": [160, 0], "occupied": [117, 0]}
+    )  # fmt: skip
+
+    fig = trend(frame, "occupancy", str, "occupancy", ZoneInfo("Asia/Tokyo"))
+
+    ys = list(fig.data[0].y)
+    assert ys[0] == pytest.approx(73.13, abs=1e-9)  # 117/160 is 0.73125: Excel says 73.13 %
+    assert math.isnan(ys[1])  # nothing usable: no rate
