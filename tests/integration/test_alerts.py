@@ -6,10 +6,8 @@ import os
 import subprocess
 import sys
 import threading
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from bedboard.settings import Settings
 from consumers.alerts import AlertProcessor
@@ -17,8 +15,8 @@ from consumers.rollup import Rollup
 from consumers.rules import ms_to_utc
 from consumers.store import Store, connect
 from producers.publisher import Publisher
-from schemas.events import Event, parse_event
 from schemas.records import check
+from tests.factories import beds, capacity
 from tests.kafka_log import topic_records
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,21 +29,6 @@ def alert_log(settings: Settings) -> list[tuple[str, str]]:
     return [(e.type, e.alert_id) for e in events]  # type: ignore[union-attr]
 
 
-def report(facility: str, at: datetime = NOW, **fields: Any) -> Event:
-    lines = fields.pop("beds")
-    beds = [{"bed_type": k, "usable": u, "occupied": o} for k, (u, o) in lines.items()]
-    body = {
-        "type": "capacity.reported",
-        "version": 1,
-        "event_id": str(uuid.uuid4()),
-        "occurred_at": at.isoformat(),
-        "actor": {"org": "hospital", "user": "bedmgr"},
-        "facility_id": facility,
-        "beds": beds,
-    }
-    return parse_event(body | fields)
-
-
 def process(settings: Settings, publisher: Publisher, clock: datetime = NOW) -> int:
     processor = AlertProcessor(settings, publisher.publish, clock=lambda: clock)
     return processor.run(threading.Event(), until_caught_up=True)
@@ -54,16 +37,17 @@ def process(settings: Settings, publisher: Publisher, clock: datetime = NOW) -> 
 def test_alerts_raise_once_clear_once_and_survive_a_restart(
     settings: Settings, tmp_path: Path
 ) -> None:
+    hour_ago = NOW - timedelta(hours=1)
     with Publisher(settings) as publisher:
         publisher.publish(
             [
-                report("HJ-0001", beds={"adult_icu": (20, 19), "hcu": (10, 5)}),  # 95 %: raise
-                report("HJ-0002", beds={"hcu": (4, 1)}, accepting="closed"),
-                report("HJ-0003", beds={"burn": (4, 6)}),  # over capacity (150 %)
-                report("HJ-0004", NOW - timedelta(hours=7), beds={"hcu": (4, 1)}),  # stale
-                report("HJ-0005", beds={"hcu": (0, 0)}),  # no rate: nothing to say
-                report("HJ-0006", beds={"hcu": (8, 2)}),
-                report("HJ-0006", NOW - timedelta(hours=1), beds={"hcu": (8, 8)}),  # late: history
+                capacity("HJ-0001", NOW, beds=beds(adult_icu=(20, 19), hcu=(10, 5))),  # 95 %: raise
+                capacity("HJ-0002", NOW, beds=beds(hcu=(4, 1)), accepting="closed"),
+                capacity("HJ-0003", NOW, beds=beds(burn=(4, 6))),  # over capacity (150 %)
+                capacity("HJ-0004", NOW - timedelta(hours=7), beds=beds(hcu=(4, 1))),  # stale
+                capacity("HJ-0005", NOW, beds=beds(hcu=(0, 0))),  # no rate: nothing to say
+                capacity("HJ-0006", NOW, beds=beds(hcu=(8, 2))),
+                capacity("HJ-0006", hour_ago, beds=beds(hcu=(8, 8))),  # late: history
             ]
         )
         assert process(settings, publisher) == 5
@@ -83,9 +67,9 @@ def test_alerts_raise_once_clear_once_and_survive_a_restart(
         # New reports resolve two problems and cause none: each clears exactly once.
         publisher.publish(
             [
-                report("HJ-0001", beds={"adult_icu": (20, 10)}),
-                report("HJ-0002", beds={"hcu": (4, 1)}, accepting="open"),
-                report("HJ-0004", beds={"hcu": (4, 2)}),
+                capacity("HJ-0001", NOW, beds=beds(adult_icu=(20, 10))),
+                capacity("HJ-0002", NOW, beds=beds(hcu=(4, 1)), accepting="open"),
+                capacity("HJ-0004", NOW, beds=beds(hcu=(4, 2))),
             ]
         )
         assert process(settings, publisher) == 3
@@ -112,7 +96,7 @@ def test_a_facility_goes_stale_as_the_clock_moves(settings: Settings) -> None:
     # would be a future_timestamp.
     last = NOW - timedelta(hours=6) + timedelta(minutes=1)
     with Publisher(settings) as publisher:
-        publisher.publish([report("HJ-0001", last, beds={"hcu": (4, 1)})])
+        publisher.publish([capacity("HJ-0001", last, beds=beds(hcu=(4, 1)))])
         assert process(settings, publisher, clock=NOW) == 0
         assert process(settings, publisher, clock=NOW + timedelta(minutes=2)) == 1
         assert process(settings, publisher, clock=NOW + timedelta(minutes=3)) == 0
@@ -121,7 +105,7 @@ def test_a_facility_goes_stale_as_the_clock_moves(settings: Settings) -> None:
 
 def test_bedboard_alerts_runs_as_a_command(settings: Settings) -> None:
     with Publisher(settings) as publisher:
-        publisher.publish([report("HJ-0001", beds={"adult_icu": (10, 9)})])
+        publisher.publish([capacity("HJ-0001", NOW, beds=beds(adult_icu=(10, 9)))])
     env = os.environ | {
         "BEDBOARD_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
         "BEDBOARD_TOPIC_PREFIX": settings.topic_prefix,

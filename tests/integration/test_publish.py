@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,6 +13,7 @@ from bedboard.cli import main
 from bedboard.settings import Settings
 from producers.publisher import Publisher
 from schemas.events import parse_event
+from tests.factories import capacity_body, notice_body
 from tests.kafka_log import topic_records
 
 DEMO = Path(__file__).resolve().parents[2] / "producers" / "data" / "demo_city.csv"
@@ -35,38 +34,12 @@ def written(settings: Settings, short: str) -> int:
     return sum(end_offsets(settings, [settings.topic(short)]).values())
 
 
-def capacity(**changes: Any) -> dict[str, Any]:
-    event = {
-        "type": "capacity.reported",
-        "version": 1,
-        "event_id": str(uuid.uuid4()),
-        "occurred_at": "2026-01-05T08:55:00+09:00",
-        "actor": {"org": "hospital", "user": "bedmgr.tanaka"},
-        "facility_id": "HJ-0007",
-        "beds": [{"bed_type": "adult_icu", "usable": 12, "occupied": 12}],
-    }
-    return event | changes
-
-
-def notice() -> dict[str, Any]:
-    return {
-        "type": "notice.posted",
-        "version": 1,
-        "event_id": str(uuid.uuid4()),
-        "occurred_at": "2026-01-05T09:00:00+09:00",
-        "actor": {"org": "health_centre", "user": "coord.sato"},
-        "notice_id": str(uuid.uuid4()),
-        "severity": "warning",
-        "title": "発熱外来の受付時間変更",
-        "body": "明日から午前のみの受付になります。",
-    }
-
-
 def test_publish_sends_good_lines_and_names_every_bad_one(
     cli_env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good_capacity, good_notice = capacity(), notice()
-    bad = capacity(beds=[{"bed_type": "adult_icu", "usable": -1, "occupied": 0}])
+    good_capacity = capacity_body("HJ-0007")
+    good_notice = notice_body(body="明日から午前のみの受付になります。")
+    bad = capacity_body("HJ-0007", beds=[{"bed_type": "adult_icu", "usable": -1, "occupied": 0}])
     lines = [json.dumps(good_capacity), json.dumps(good_notice), json.dumps(bad), "{oops", ""]
     path = tmp_path / "reports.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -90,7 +63,7 @@ def test_publish_reads_stdin_and_speaks_japanese(
     cli_env: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("BEDBOARD_LANG", "ja")
-    text = json.dumps(capacity()) + "\n" + json.dumps(capacity(facility_id="bad id!")) + "\n"
+    text = json.dumps(capacity_body()) + "\n" + json.dumps(capacity_body("bad id!")) + "\n"
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
 
     code = main(["publish", "-"])

@@ -19,13 +19,13 @@ from consumers.rollup import Rollup, TopicsMissing
 from consumers.rules import Accepted, fold_capacity, ms_to_utc
 from consumers.store import Store, connect
 from producers.publisher import Publisher
-from schemas.events import Event, parse_event
+from schemas.events import Event
 from schemas.records import Rejection, check
+from tests.factories import beds, capacity, event
 from tests.kafka_log import topic_records
 from tests.local_kafka import on_session_broker
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-ACTOR = {"org": "hospital", "user": "bedmgr.tanaka"}
 
 
 def capacity_log(settings: Settings) -> list[Accepted]:
@@ -36,22 +36,6 @@ def capacity_log(settings: Settings) -> list[Accepted]:
         if not isinstance(outcome, Rejection):
             found.append(Accepted(outcome, ms_to_utc(r.timestamp), r.partition, r.offset))
     return found
-
-
-def event(event_type: str, at: datetime, **fields: Any) -> Event:
-    body = {
-        "type": event_type,
-        "version": 1,
-        "event_id": str(uuid.uuid4()),
-        "occurred_at": at.isoformat(),
-        "actor": ACTOR,
-    }
-    return parse_event(body | fields)
-
-
-def report(facility: str, at: datetime, **lines: tuple[int, int]) -> Event:
-    beds = [{"bed_type": k, "usable": u, "occupied": o} for k, (u, o) in lines.items()]
-    return event("capacity.reported", at, facility_id=facility, beds=beds)
 
 
 def publish(settings: Settings, *events: Event) -> None:
@@ -81,7 +65,8 @@ def test_the_roll_up_follows_the_time_rules_and_applies_nothing_twice(
 ) -> None:
     db = tmp_path / "replica.duckdb"
     nine, eight = NOW - timedelta(hours=1), NOW - timedelta(hours=2)
-    first = report("HJ-0001", nine, adult_icu=(12, 11), hcu=(6, 2))
+    half_past = NOW - timedelta(minutes=30)
+    first = capacity("HJ-0001", nine, beds=beds(adult_icu=(12, 11), hcu=(6, 2)))
     publish(
         settings,
         event(
@@ -93,9 +78,9 @@ def test_the_roll_up_follows_the_time_rules_and_applies_nothing_twice(
             district="八王子市",
         ),
         first,
-        report("HJ-0001", eight, adult_icu=(12, 3)),  # late: history only
-        report("HJ-0001", NOW - timedelta(minutes=30), hcu=(6, 6)),  # partial: hcu only
-        report("HJ-0099", nine, burn=(2, 1)),  # an unregistered source
+        capacity("HJ-0001", eight, beds=beds(adult_icu=(12, 3))),  # late: history only
+        capacity("HJ-0001", half_past, beds=beds(hcu=(6, 6))),  # partial: hcu only
+        capacity("HJ-0099", nine, beds=beds(burn=(2, 1))),  # an unregistered source
     )
     # The same event id again, with other numbers: the first one stands.
     repeat = json.loads(first.model_dump_json()) | {
@@ -127,7 +112,7 @@ def test_the_roll_up_follows_the_time_rules_and_applies_nothing_twice(
 
     # A restart reads on from the stored offsets: nothing is applied twice.
     assert roll(settings, db) == 0
-    publish(settings, report("HJ-0001", NOW, adult_icu=(12, 12)))
+    publish(settings, capacity("HJ-0001", NOW, beds=beds(adult_icu=(12, 12))))
     assert roll(settings, db) == 1
     assert query(db, "SELECT count(*) FROM capacity_reports") == [(5,)]
     assert query(
@@ -221,7 +206,7 @@ def poll_until(found: Any, within: float = 60) -> Any:
 def test_a_live_replica_keeps_up_and_reports_its_health(settings: Settings, tmp_path: Path) -> None:
     replica = LiveReplica(settings, tmp_path / "live.duckdb").start()
     try:
-        publish(settings, report("HJ-0005", NOW, hcu=(4, 3)))
+        publish(settings, capacity("HJ-0005", NOW, beds=beds(hcu=(4, 3))))
         rows = poll_until(
             lambda: replica.cursor().execute("SELECT usable, occupied FROM current_beds").fetchall()
         )

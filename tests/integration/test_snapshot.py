@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,29 +13,16 @@ from typing import Any
 from bedboard.admin import end_offsets
 from bedboard.settings import Settings
 from producers.publisher import Publisher
-from schemas.events import Event, parse_event, to_json
+from schemas.events import Event, to_json
 from schemas.topics import TOPIC_OF_TYPE, TOPICS
+from tests.factories import beds, capacity, registration
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def capacity(facility_id: str, at: datetime, icu: tuple[int, int], **status: str) -> Event:
-    return parse_event(
-        {"type": "capacity.reported", "version": 1, "event_id": str(uuid.uuid4()),
-         "occurred_at": at.isoformat(), "actor": {"org": "hospital", "user": "bedmgr.test"},
-         "facility_id": facility_id, **status,
-         "beds": [{"bed_type": "adult_icu", "usable": icu[0], "occupied": icu[1]},
-                  {"bed_type": "medical_surgical", "usable": 100, "occupied": 60}]}
-    )  # fmt: skip
-
-
-def registered(facility_id: str, name: str, at: datetime) -> Event:
-    return parse_event(
-        {"type": "facility.registered", "version": 1, "event_id": str(uuid.uuid4()),
-         "occurred_at": at.isoformat(), "actor": {"org": "city_hall", "user": "registry"},
-         "facility_id": facility_id, "name": {"ja": name}, "kind": "hospital",
-         "district": "中央地区"}
-    )  # fmt: skip
+def report(facility: str, at: datetime, icu: tuple[int, int], **status: str) -> Event:
+    """A report of the facility's adult ICU and its (unchanging) general ward."""
+    return capacity(facility, at, beds=beds(adult_icu=icu, medical_surgical=(100, 60)), **status)
 
 
 def publish(settings: Settings, events: list[Event], raw: tuple[bytes, ...] = ()) -> datetime:
@@ -80,10 +66,10 @@ def test_a_snapshot_is_reproducible_through_the_broker_and_the_command(
     known_at = publish(
         settings,
         [
-            registered("HJ-0001", "八王子中央病院", as_of - timedelta(days=1)),
-            capacity("HJ-0001", as_of - timedelta(minutes=40), (12, 9), accepting="open"),
-            capacity("HJ-0002", as_of - timedelta(minutes=20), (6, 6), ed_status="advisory"),
-            capacity("HJ-0002", as_of + timedelta(seconds=1), (6, 2)),  # after as_of: not in it
+            registration("HJ-0001", at=as_of - timedelta(days=1), name={"ja": "八王子中央病院"}),
+            report("HJ-0001", as_of - timedelta(minutes=40), (12, 9), accepting="open"),
+            report("HJ-0002", as_of - timedelta(minutes=20), (6, 6), ed_status="advisory"),
+            report("HJ-0002", as_of + timedelta(seconds=1), (6, 2)),  # after as_of: not in it
         ],
         raw=(b"not json",),  # rejected to the DLQ, counted nowhere in the snapshot
     )
@@ -108,7 +94,7 @@ def test_a_snapshot_is_reproducible_through_the_broker_and_the_command(
     # read until it has passed known_at, so that the broker stamps the report later.
     while datetime.now(UTC) <= known_at:
         pass
-    publish(settings, [capacity("HJ-0001", as_of - timedelta(minutes=5), (12, 12))])
+    publish(settings, [report("HJ-0001", as_of - timedelta(minutes=5), (12, 12))])
 
     again = snapshot(settings, tmp_path / "again.json", *window, *given)
     assert again["sha256"] == first["sha256"]
@@ -133,7 +119,7 @@ def test_a_day_at_the_cutoff_and_the_range_report_through_the_command(
     settings: Settings, tmp_path: Path
 ) -> None:
     now = datetime.now(settings.zone).replace(microsecond=0)
-    publish(settings, [capacity("HJ-0001", now - timedelta(minutes=1), (10, 5))])
+    publish(settings, [report("HJ-0001", now - timedelta(minutes=1), (10, 5))])
     today = now.date().isoformat()
     cutoff = (now.replace(second=0) + timedelta(minutes=1)).strftime("%H:%M")
     if cutoff == "00:00":  # just before midnight: the next cutoff is tomorrow's

@@ -13,26 +13,11 @@ from hypothesis import strategies as st
 from consumers import queries
 from consumers.rules import Accepted
 from consumers.store import Batch, Store, connect
-from schemas.events import Event, parse_event
+from schemas.events import Event
+from tests.factories import beds, capacity, event, registration
 
 T0 = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 STALE = timedelta(hours=6)
-
-
-def event(type_: str, at: datetime, **fields: object) -> Event:
-    return parse_event({"type": type_, "version": 1, "event_id": str(uuid.uuid4()),
-                        "occurred_at": at.isoformat(),
-                        "actor": {"org": "hospital", "user": "u"}} | fields)  # fmt: skip
-
-
-def report(at: datetime, fid: str, **beds: tuple[int, int]) -> Event:
-    lines = [{"bed_type": k, "usable": u, "occupied": o} for k, (u, o) in beds.items()]
-    return event("capacity.reported", at, facility_id=fid, beds=lines)
-
-
-def registered(fid: str, district: str) -> Event:
-    return event("facility.registered", T0 - timedelta(days=1), facility_id=fid,
-                 name={"ja": fid}, kind="hospital", district=district)  # fmt: skip
 
 
 def replica(records: list[tuple[Event, datetime]]) -> duckdb.DuckDBPyConnection:
@@ -91,13 +76,16 @@ lines = st.tuples(
 def test_trend_equals_the_as_of_state_at_every_step(
     drawn: list[tuple[str, str, int, int, int, int]], by: str, known_minutes: int
 ) -> None:
-    records = [(registered("F1", "North"), T0 - timedelta(days=1)),
-               (registered("F2", "North"), T0 - timedelta(days=1)),
-               (registered("F3", "South"), T0 - timedelta(days=1))]  # fmt: skip
+    day_before = T0 - timedelta(days=1)
+    districts = {"F1": "North", "F2": "North", "F3": "South"}
+    records = [(registration(fid, d, day_before), day_before) for fid, d in districts.items()]
     for fid, bed, usable, occupied, minute, delay in drawn:
         at = T0 + timedelta(minutes=minute)
         records.append(
-            (report(at, fid, **{bed: (usable, occupied)}), at + timedelta(minutes=delay))
+            (
+                capacity(fid, at, beds=beds(**{bed: (usable, occupied)})),
+                at + timedelta(minutes=delay),
+            )
         )
     records.sort(key=lambda pair: pair[1])  # the log is in ingest order
     con = replica(records)
@@ -112,8 +100,8 @@ def test_trend_equals_the_as_of_state_at_every_step(
 def test_trend_breaks_ties_at_the_same_time_by_the_later_ingest() -> None:
     at = T0 + timedelta(minutes=10)
     con = replica([
-        (report(at, "F1", adult_icu=(10, 9)), at + timedelta(minutes=1)),
-        (report(at, "F1", adult_icu=(10, 3)), at + timedelta(minutes=2)),
+        (capacity("F1", at, beds=beds(adult_icu=(10, 9))), at + timedelta(minutes=1)),
+        (capacity("F1", at, beds=beds(adult_icu=(10, 3))), at + timedelta(minutes=2)),
     ])  # fmt: skip
 
     trend = totals_of_trend(con, "bed_type", T0 + timedelta(hours=10))
@@ -123,9 +111,10 @@ def test_trend_breaks_ties_at_the_same_time_by_the_later_ingest() -> None:
 def test_trend_filters_bed_types_and_districts() -> None:
     at = T0 + timedelta(minutes=5)
     con = replica([
-        (registered("F1", "North"), T0), (registered("F2", "South"), T0),
-        (report(at, "F1", adult_icu=(4, 1), medical_surgical=(50, 10)), at),
-        (report(at, "F2", adult_icu=(6, 6)), at),
+        (registration("F1", "North", T0 - timedelta(days=1)), T0),
+        (registration("F2", "South", T0 - timedelta(days=1)), T0),
+        (capacity("F1", at, beds=beds(adult_icu=(4, 1), medical_surgical=(50, 10))), at),
+        (capacity("F2", at, beds=beds(adult_icu=(6, 6))), at),
     ])  # fmt: skip
     cur = con.cursor()
     end = T0 + timedelta(hours=1)
@@ -143,11 +132,11 @@ def test_trend_filters_bed_types_and_districts() -> None:
 def test_facility_reports_and_lines_give_who_sent_what_and_when() -> None:
     first, second = T0 + timedelta(hours=1), T0 + timedelta(hours=3)
     con = replica([
-        (report(first, "F1", adult_icu=(10, 2)), first),
+        (capacity("F1", first, beds=beds(adult_icu=(10, 2))), first),
         (event("capacity.reported", second, facility_id="F1", note="**x**", accepting="limited",
                beds=[{"bed_type": "adult_icu", "usable": 10, "occupied": 9},
                      {"bed_type": "hcu", "usable": 4, "occupied": 1}]), second),
-        (report(second, "F2", adult_icu=(1, 1)), second),
+        (capacity("F2", second, beds=beds(adult_icu=(1, 1))), second),
     ])  # fmt: skip
     cur = con.cursor()
 
@@ -182,7 +171,8 @@ def test_current_notices_leave_out_withdrawn_and_expired_ones() -> None:
 
 def test_every_time_a_query_returns_is_aware_utc() -> None:
     jst = timezone(timedelta(hours=9))
-    con = replica([(report(T0.astimezone(jst), "A", hcu=(4, 1)), T0 + timedelta(seconds=3))])
+    report = capacity("A", T0.astimezone(jst), beds=beds(hcu=(4, 1)))
+    con = replica([(report, T0 + timedelta(seconds=3))])
     cur = con.cursor()
     tables = {
         "board": queries.board(cur),
