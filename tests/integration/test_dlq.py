@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,21 +17,16 @@ from bedboard.settings import Settings
 from consumers.rollup import Rollup
 from consumers.store import Store, connect
 from producers.publisher import Publisher
+from tests import factories
+from tests.factories import beds, capacity_body
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def report(facility: str = "HJ-0001", occurred_at: datetime | None = None, **extra: Any) -> bytes:
-    body = {
-        "type": "capacity.reported",
-        "version": 1,
-        "event_id": str(uuid.uuid4()),
-        "occurred_at": (occurred_at or datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
-        "actor": {"org": "hospital", "user": "bedmgr.tanaka"},
-        "facility_id": facility,
-        "beds": [{"bed_type": "adult_icu", "usable": 12, "occupied": 7}],
-    }
-    return json.dumps(body | extra, ensure_ascii=False).encode()
+    """A capacity report's bytes, five minutes old unless told otherwise."""
+    at = occurred_at or datetime.now(UTC) - timedelta(minutes=5)
+    return factories.raw(capacity_body(facility, at, beds=beds(adult_icu=(12, 7))) | extra)
 
 
 # (what, raw bytes, reason): one of each kind of bad record, between good ones.

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from consumers.rules import Accepted
 from consumers.store import Batch, Store, connect
-from schemas.events import Event, parse_event
+from schemas.events import Event
 from schemas.topics import TOPIC_OF_TYPE
+from tests.factories import beds, capacity, notice_posted, notice_withdrawn, registration
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
@@ -18,40 +18,22 @@ COORDINATOR = "coord.tanaka"
 NOTE = "<script>alert(1)</script> **x** [link](http://example.invalid)"
 
 
-def _base(kind: str, at: datetime, org: str = "hospital", user: str = "bedmgr") -> dict[str, Any]:
-    return {"type": kind, "version": 1, "event_id": str(uuid.uuid4()),
-            "occurred_at": at.isoformat(), "actor": {"org": org, "user": user}}  # fmt: skip
-
-
 def facility(at: datetime, fid: str, ja: str, en: str, district: str,
              lat: float | None = None, lon: float | None = None) -> Event:  # fmt: skip
-    data = _base("facility.registered", at, "city_hall", "registry") | {
-        "facility_id": fid, "name": {"ja": ja, "en": en}, "kind": "hospital",
-        "district": district, "phone": "042-000-0000",
-    }  # fmt: skip
-    if lat is not None:
-        data["location"] = {"lat": lat, "lon": lon}
-    return parse_event(data)
+    where = {} if lat is None else {"location": {"lat": lat, "lon": lon}}
+    return registration(fid, district, at, name={"ja": ja, "en": en}, phone="042-000-0000", **where)
 
 
-def report(at: datetime, fid: str, beds: dict[str, tuple[int, int]], **extra: Any) -> Event:
-    lines = [{"bed_type": k, "usable": u, "occupied": o} for k, (u, o) in beds.items()]
-    user = extra.pop("user", f"bedmgr.{fid.lower()}")
-    return parse_event(_base("capacity.reported", at, "hospital", user)
-                       | {"facility_id": fid, "beds": lines} | extra)  # fmt: skip
+def report(at: datetime, fid: str, lines: dict[str, tuple[int, int]], **extra: Any) -> Event:
+    """A report by the facility's own bed manager (the reports log shows who sent it)."""
+    actor = {"org": "hospital", "user": extra.pop("user", f"bedmgr.{fid.lower()}")}
+    return capacity(fid, at, actor=actor, beds=beds(**lines), **extra)
 
 
 def notice(at: datetime, title: str, body: str = "", severity: str = "warning",
            expires: datetime | None = None) -> Event:  # fmt: skip
-    data = _base("notice.posted", at, "health_centre", "coord") | {
-        "notice_id": str(uuid.uuid4()),
-        "severity": severity,
-        "title": title,
-        "body": body,
-    }
-    if expires:
-        data["expires_at"] = expires.isoformat()
-    return parse_event(data)
+    end = {"expires_at": expires.isoformat()} if expires else {}
+    return notice_posted(title, at=at, body=body, severity=severity, **end)
 
 
 def city_events(now: datetime) -> list[Event]:
@@ -85,8 +67,7 @@ def city_events(now: datetime) -> list[Event]:
                "本日は17時まで。<script>x</script>", "critical"),
         notice(now - 300 * m, "期限切れのお知らせ", expires=now - 60 * m),
         posted,
-        parse_event(_base("notice.withdrawn", now - 80 * m, "health_centre", "coord")
-                    | {"notice_id": str(posted.notice_id)}),  # type: ignore[attr-defined]
+        notice_withdrawn(str(posted.notice_id), now - 80 * m),  # type: ignore[attr-defined]
     ]  # fmt: skip
 
 

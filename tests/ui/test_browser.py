@@ -6,7 +6,6 @@ import contextlib
 import os
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +29,8 @@ from dashboard.screenshots import (
 )
 from producers.demo_city import demo_registry
 from producers.publisher import Publisher
-from schemas.events import CapacityReported, Event
+from schemas.events import Event
+from tests.factories import beds, capacity
 
 pytestmark = pytest.mark.browser
 PASSWORD = "browser-test-password-42"
@@ -41,13 +41,11 @@ BEDS = {"HJ-0001": (480, 400), "HJ-0002": (360, 330), "HJ-0003": (220, 219),
         "HJ-0007": (30, 20), "HJ-0008": (20, 10)}  # fmt: skip
 
 
-def capacity(facility_id: str, usable: int, occupied: int, at: datetime) -> CapacityReported:
-    return CapacityReported.model_validate({
-        "type": "capacity.reported", "version": 1, "event_id": str(uuid.uuid4()),
-        "occurred_at": at, "actor": {"org": "hospital", "user": f"bedmgr.{facility_id}"},
-        "facility_id": facility_id, "accepting": "open", "ed_status": "normal",
-        "beds": [{"bed_type": "medical_surgical", "usable": usable, "occupied": occupied}],
-    })  # fmt: skip
+def report(facility_id: str, usable: int, occupied: int, at: datetime) -> Event:
+    """An open, normal general ward report by the facility's own bed manager."""
+    actor = {"org": "hospital", "user": f"bedmgr.{facility_id}"}
+    ward = beds(medical_surgical=(usable, occupied))
+    return capacity(facility_id, at, actor=actor, accepting="open", ed_status="normal", beds=ward)
 
 
 def publish(settings: Settings, events: list[Event]) -> None:
@@ -65,7 +63,7 @@ def serve(settings: Settings) -> Iterator[str]:
     """The demo city on these settings' topics, a coordinator's account, and the dashboard."""
     now = datetime.now(UTC) - timedelta(minutes=1)
     city: list[Event] = list(demo_registry(now))
-    city += [capacity(fid, usable, occupied, now) for fid, (usable, occupied) in BEDS.items()]
+    city += [report(fid, usable, occupied, now) for fid, (usable, occupied) in BEDS.items()]
     publish(settings, city)
     UsersFile(users_path(settings)).add(COORDINATOR, "coordinator", PASSWORD)
     env = {k: v for k, v in os.environ.items() if not k.startswith("BEDBOARD_")}
@@ -164,7 +162,7 @@ def test_a_published_report_changes_the_open_board_without_a_reload(
     expect(cell(page, "○ 80")).to_have_count(1)  # HJ-0001's medical/surgical beds
     page.evaluate("window.stillTheSamePage = true")  # a reload would forget this
 
-    publish(settings, [capacity("HJ-0001", 480, 470, datetime.now(UTC))])  # 80 free -> 10
+    publish(settings, [report("HJ-0001", 480, 470, datetime.now(UTC))])  # 80 free -> 10
 
     expect(page.get_by_text(f"空床 計{free - 70:,}床")).to_be_visible(timeout=LIVE_S)
     expect(cell(page, "▲ 10")).to_have_count(1)  # now nearly full

@@ -20,6 +20,13 @@ from consumers.queries import state
 from consumers.rules import Accepted, fold_capacity
 from consumers.store import Batch, ReplicaLocked, Store, connect
 from schemas.events import parse_event
+from tests import factories
+from tests.factories import (
+    HEALTH_CENTRE,
+    placement_closed,
+    placement_requested,
+    placement_responded,
+)
 
 BASE = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 ZONES = ("+09:00", "Z", "-05:00")
@@ -36,14 +43,9 @@ def store() -> Iterator[Store]:
 
 
 def event(event_type: str, **fields: Any) -> Any:
-    body = {
-        "type": event_type,
-        "version": 1,
-        "event_id": str(uuid.uuid4()),
-        "occurred_at": "2026-11-26T09:00:00+09:00",
-        "actor": {"org": "health_centre", "user": "coord.sato"},
-    }
-    return parse_event(body | fields)
+    """An event from the health centre at nine, unless the fields say otherwise."""
+    fields.setdefault("actor", HEALTH_CENTRE)
+    return factories.event(event_type, "2026-11-26T09:00:00+09:00", **fields)
 
 
 def write(store: Store, topic: str, *events: Any, start: int = 0) -> dict[str, int]:
@@ -282,27 +284,9 @@ def test_a_report_round_trips_with_every_field(store: Store) -> None:
 def placement_events() -> list[Any]:
     pid = str(uuid.uuid4())
     return [
-        event(
-            "placement.requested",
-            occurred_at="2026-11-26T09:00:00+09:00",
-            placement_id=pid,
-            facility_id="HJ-0003",
-            bed_type="adult_icu",
-            patient={"age_band": "70-79", "severity": "severe", "needs": ["oxygen"]},
-        ),
-        event(
-            "placement.responded",
-            occurred_at="2026-11-26T09:05:00+09:00",
-            placement_id=pid,
-            facility_id="HJ-0003",
-            decision="accepted",
-        ),
-        event(
-            "placement.closed",
-            occurred_at="2026-11-26T09:30:00+09:00",
-            placement_id=pid,
-            outcome="admitted",
-        ),
+        placement_requested(pid, at="2026-11-26T09:00:00+09:00"),
+        placement_responded(pid, at="2026-11-26T09:05:00+09:00"),
+        placement_closed(pid, at="2026-11-26T09:30:00+09:00"),
     ]
 
 
