@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from consumers.exports.formulas import neutralized
 from consumers.exports.snapshot import COLUMNS, Snapshot
 
 BOM = "\ufeff"
@@ -30,9 +31,11 @@ def table_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> byte
 
 
 def cell(value: Any) -> str:
-    """One value as CSV text: booleans as true/false, numbers as written in JSON."""
+    """One value as CSV text: booleans as true/false, numbers as written in JSON, text defused."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return neutralized(value)
     return str(value)

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from consumers.exports.formulas import is_formula_like
 from consumers.exports.snapshot import COLUMNS, Snapshot
 from schemas import glossary
 
@@ -39,6 +40,7 @@ def workbook(
     sheet.append(list(columns))
     for row in rows:
         sheet.append([row[name] for name in columns])
+        _as_text(sheet[sheet.max_row])
     _style(sheet, columns)
     about = book.create_sheet("about")
     about.append(["key", "value", "説明", "description"])
@@ -57,6 +59,15 @@ def workbook(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _as_text(cells: Iterable[Any]) -> None:
+    # openpyxl stores text beginning with "=" as a formula; the quote prefix keeps Excel from
+    # reading any of the triggers as one when a person edits the cell.
+    for cell in cells:
+        if is_formula_like(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def _style(sheet: Any, columns: Sequence[str]) -> None:
