@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from schemas import events
+
 Role = Literal["hospital_staff", "coordinator", "official", "admin"]
 ROLES: tuple[Role, ...] = ("hospital_staff", "coordinator", "official", "admin")
 # The contract's actor.org for each role: who speaks in the events a person sends.
@@ -15,9 +17,9 @@ ORG_OF_ROLE: dict[str, str] = {
     "official": "city_hall",
     "admin": "system",
 }
-# Who may speak in events (actor.user is 1-64 characters) and for which facilities: the
+# Who may speak in events (the contract's actor.user pattern) and for which facilities: the
 # dashboard's accounts and the API's tokens follow the same rules.
-USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
+USERNAME = events.USERNAME
 FACILITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 # Who may send what: the pages' role checks and the event builders share this one table.
 MAY: dict[str, tuple[Role, ...]] = {

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     StringConstraints,
     TypeAdapter,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 # RFC 3339 date-time; the offset is checked apart so that its absence gets its own message.
 _RFC3339 = re.compile(
@@ -47,7 +51,53 @@ def _version_one(value: Any) -> Any:
     return value
 
 
+# C0 controls, DEL and C1 controls: invisible, they break spreadsheets (XLSX cannot hold most of
+# them) and terminals. Prose (notes, notice bodies) may break lines and indent; nothing else may.
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+PROSE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]*$"  # the same, for JSON Schema
+PROSE_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+# People's and systems' names in actor.user; the dashboard's accounts follow it too.
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string field's lengths and the control characters it refuses (one line, or prose)."""
+
+    min_length: int | None = None
+    max_length: int | None = None
+    prose: bool = False
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        # Lengths checked first and by the str schema itself, so their messages stay theirs.
+        text = core_schema.str_schema(min_length=self.min_length, max_length=self.max_length)
+        return core_schema.no_info_after_validator_function(self._check, text)
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> Any:
+        found = handler(schema)
+        found["pattern"] = PROSE_PATTERN if self.prose else LINE_PATTERN
+        return found
+
+    def _check(self, value: str) -> str:
+        if (PROSE_CONTROLS if self.prose else CONTROLS).search(value):
+            raise PydanticCustomError("control_character", "must not contain control characters")
+        return value
+
+
+def _username(value: str) -> str:
+    if not USERNAME.match(value):
+        raise PydanticCustomError("username_pattern", "is not a valid user name")
+    return value
+
+
 Time = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+UserName = Annotated[
+    str,
+    Text(min_length=1, max_length=64),
+    AfterValidator(_username),
+    Field(json_schema_extra={"pattern": USERNAME.pattern}),
+]
 FacilityId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 Count = Annotated[int, Field(ge=0, le=5000, strict=True)]
 
@@ -94,7 +144,7 @@ class Frozen(BaseModel):
 
 class Actor(Frozen):
     org: Org
-    user: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    user: UserName
 
 
 class Event(Frozen):
@@ -118,7 +168,7 @@ class CapacityReported(Event):
     beds: Annotated[list[BedLine], Field(min_length=1, max_length=20)]
     accepting: Accepting | None = None
     ed_status: EdStatus | None = None
-    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+    note: Annotated[str, Text(max_length=500, prose=True)] | None = None
 
     @model_validator(mode="after")
     def _each_bed_type_once(self) -> CapacityReported:
@@ -129,8 +179,8 @@ class CapacityReported(Event):
 
 
 class FacilityName(Frozen):
-    ja: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    en: str | None = None  # the contract sets no limit
+    ja: Annotated[str, Text(min_length=1, max_length=100)]
+    en: Annotated[str, Text()] | None = None  # the contract sets no limit
 
 
 class Location(Frozen):
@@ -143,10 +193,10 @@ class FacilityRegistered(Event):
     facility_id: FacilityId
     name: FacilityName
     kind: FacilityKind
-    district: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    district: Annotated[str, Text(min_length=1, max_length=50)]
     location: Location | None = None
     licensed_beds: dict[BedType, Count] | None = None
-    phone: Annotated[str, StringConstraints(max_length=30)] | None = None
+    phone: Annotated[str, Text(max_length=30)] | None = None
 
 
 class Patient(Frozen):
@@ -163,7 +213,8 @@ class PlacementRequested(Event):
     facility_id: FacilityId
     bed_type: BedType
     patient: Patient
-    note: str | None = None  # the contract sets no limit here (capacity notes have 500)
+    # The contract sets no limit here (capacity notes have 500).
+    note: Annotated[str, Text(prose=True)] | None = None
 
 
 class PlacementResponded(Event):
@@ -171,7 +222,7 @@ class PlacementResponded(Event):
     placement_id: UUID
     facility_id: FacilityId
     decision: Literal["accepted", "declined"]
-    reason: Annotated[str, StringConstraints(max_length=200)] | None = None
+    reason: Annotated[str, Text(max_length=200)] | None = None
 
     @model_validator(mode="after")
     def _reason_when_declined(self) -> PlacementResponded:
@@ -190,8 +241,8 @@ class NoticePosted(Event):
     type: Literal["notice.posted"]
     notice_id: UUID
     severity: Literal["info", "warning", "critical"]
-    title: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    body: Annotated[str, StringConstraints(max_length=2000)]
+    title: Annotated[str, Text(min_length=1, max_length=100)]
+    body: Annotated[str, Text(max_length=2000, prose=True)]
     expires_at: Time | None = None
 
 
@@ -205,7 +256,7 @@ AlertKind = Literal["occupancy_high", "stale_report", "not_accepting", "over_cap
 
 class AlertRaised(Event):
     type: Literal["alert.raised"]
-    alert_id: str
+    alert_id: Annotated[str, Text()]
     facility_id: FacilityId | None = None
     kind: AlertKind
     detail: dict[str, Any]
@@ -213,7 +264,7 @@ class AlertRaised(Event):
 
 class AlertCleared(Event):
     type: Literal["alert.cleared"]
-    alert_id: str
+    alert_id: Annotated[str, Text()]
     facility_id: FacilityId | None = None
     kind: AlertKind
     detail: dict[str, Any]

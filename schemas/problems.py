@@ -25,6 +25,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "形式が正しくありません（英数字で始まり、英数字・_・- の32文字以内）",
         "must start with a letter or digit and use only letters, digits, _ and - (at most 32)",
     ),
+    "control_character": (
+        "制御文字（見えない文字）は使えません。改行は備考・お知らせ本文だけに使えます",
+        "must not contain control characters; line breaks only in notes and notice bodies",
+    ),
+    "username_pattern": (
+        "英数字で始まり、英数字と . _ @ + - だけの64文字以内にしてください",
+        "must start with a letter or digit and use only letters, digits, . _ @ + - (at most 64)",
+    ),
     "string_type": ("文字列にしてください", "must be text"),
     "too_short": ("{min_length}件以上にしてください", "must have at least {min_length} items"),
     "too_long": ("{max_length}件以内にしてください", "must have at most {max_length} items"),

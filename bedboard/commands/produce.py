@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import re
 import secrets
 import signal
 import sys
@@ -167,4 +168,5 @@ def _cli_actor() -> Actor:
         user = getpass.getuser()
     except (OSError, KeyError):  # no login name in some containers
         user = "unknown"
-    return Actor(org="city_hall", user=f"cli.{user}"[:64])
+    # A login name may hold characters actor.user refuses (spaces, accents): those become _.
+    return Actor(org="city_hall", user=re.sub(r"[^A-Za-z0-9._@+-]", "_", f"cli.{user}")[:64])

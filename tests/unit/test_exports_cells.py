@@ -13,6 +13,7 @@ from test_exports_log import snapshot_of, write_log
 
 from consumers.exports import FORMATS, to_csv, to_xlsx
 from consumers.exports.snapshot import COLUMNS, Snapshot
+from schemas.events import parse_event
 
 GENERATED = datetime(2026, 11, 30, tzinfo=UTC)
 TRIGGERS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
@@ -66,3 +67,30 @@ def test_the_writers_every_table_export_uses_defuse_any_column() -> None:
     assert text.splitlines()[1] == "'=1+1,3"
     book = load_workbook(io.BytesIO(to_xlsx.workbook(["note", "count"], rows, "t", {}, GENERATED)))
     assert [c.data_type for c in book["t"][2]] == ["s", "n"]
+
+
+# The nastiest names the contract lets through: formula triggers, quotes, markup, bidi
+# overrides, line and paragraph separators (not control characters), astral emoji, 100 chars.
+NASTY = '=cmd|"/c calc"!A1 <b>"東,館"</b> \u202e\u2028\u2029\u200d\ufeff\U0001f3e5'.ljust(100, "病")
+
+
+def test_every_format_exports_the_nastiest_name_the_contract_allows(taken: Snapshot) -> None:
+    event = parse_event(
+        {
+            "type": "facility.registered",
+            "version": 1,
+            "event_id": "0b6f3c1e-3f2a-4c57-9a53-2f3f3b7f8e10",
+            "occurred_at": "2026-11-26T08:55:00+09:00",
+            "actor": {"org": "city_hall", "user": "registry"},
+            "facility_id": "HJ-0001",
+            "name": {"ja": NASTY, "en": NASTY},
+            "kind": "hospital",
+            "district": NASTY[:50],
+        }
+    )
+    assert event.name.ja == NASTY  # type: ignore[attr-defined]
+    odd = named(taken, NASTY, district=NASTY[:50])
+    for name, export in FORMATS.items():
+        assert export.render(odd), name
+    book = load_workbook(io.BytesIO(FORMATS["xlsx"].render(odd)))
+    assert book["snapshot"].cell(2, COLUMNS.index("facility_name") + 1).value == NASTY
