@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -92,7 +93,8 @@ def downloads(taken: snapshot.Snapshot, stem: str) -> None:
     for cell, (name, kind) in zip(buttons, FORMATS.items(), strict=False):
         cell.download_button(
             name.upper(),
-            data=kind.render(taken),
+            # Rendered when clicked: one format's trouble never stops the page or the others.
+            data=functools.partial(kind.render, taken),
             file_name=f"{stem}{kind.suffix}",
             mime=kind.mime,
             icon=":material/download:",
@@ -197,7 +199,7 @@ for cell, name in ((left, "csv"), (right, "xlsx")):
     render, mime = report.REPORT_FORMATS[name]
     cell.download_button(
         name.upper(),
-        data=render(made),
+        data=functools.partial(render, made),
         file_name=f"{stem}.{name}",
         mime=mime,
         icon=":material/download:",
