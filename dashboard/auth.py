@@ -137,8 +137,10 @@ def login_form() -> None:
             if st.button(t("auth.sso"), icon=":material/key:", width="stretch"):
                 st.login()
             email = st.user.get("email") if st.user.get("is_logged_in", False) else None
-            if email:
-                st.warning(t("auth.sso_unknown", email=email))
+            if email and not _verified():
+                st.warning(t("auth.sso_unverified", email=widgets.escape_markdown(str(email))))
+            elif email:
+                st.warning(t("auth.sso_unknown", email=widgets.escape_markdown(str(email))))
 
 
 def login_page() -> None:
@@ -155,13 +157,18 @@ def login_entry() -> st.Page:
 
 def account_menu(identity: Identity) -> None:
     """Who is signed in, as a small menu with their role, facilities and the way out."""
-    with st.popover(identity.username, icon=":material/account_circle:", width="stretch"):
+    with st.popover(
+        widgets.escape_markdown(identity.username),
+        icon=":material/account_circle:",
+        width="stretch",
+    ):
         account_box(identity)
 
 
 def account_box(identity: Identity) -> None:
     """Who is signed in, their facilities, and a way out."""
-    st.caption(t("auth.signed_in", user=identity.username, role=t(f"role.{identity.role}")))
+    user = widgets.escape_markdown(identity.username)
+    st.caption(t("auth.signed_in", user=user, role=t(f"role.{identity.role}")))
     if identity.facilities:
         st.caption(t("auth.facilities", facilities=", ".join(identity.facilities)))
     if st.button(t("auth.logout"), icon=":material/logout:", key="logout"):
@@ -176,6 +183,10 @@ def account_box(identity: Identity) -> None:
 def _from_sso() -> Identity | None:
     if not sso_configured() or not st.user.get("is_logged_in", False):
         return None
+    if not _verified():
+        # Anyone can claim an address at some providers: only one the provider checked counts.
+        log.warning("refused single sign-on for %s: e-mail not verified", st.user.get("email"))
+        return None
     email = str(st.user.get("email") or "")
     stored = _users().get(email)
     if stored is None:
@@ -183,6 +194,11 @@ def _from_sso() -> Identity | None:
     log.info("signed in %s (%s) through single sign-on", stored.username, stored.role)
     _start(stored.identity, "sso")
     return stored.identity
+
+
+def _verified() -> bool:
+    # Providers send a JSON boolean; a few send the string "true".
+    return st.user.get("email_verified") in (True, "true")
 
 
 def _start(identity: Identity, via: str) -> None:

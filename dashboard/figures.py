@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
@@ -119,7 +120,7 @@ def city_map(
             # Under the markers, so that a district's name never hides its hospitals.
             y=centres["lat"] - lat_pad * 0.35,
             mode="text",
-            text=centres["district"],
+            text=centres["district"].map(html.escape),
             textfont={"size": 15, "color": "rgba(110,110,110,0.75)", "family": FONT},
             hoverinfo="skip",
             showlegend=False,
@@ -137,7 +138,7 @@ def city_map(
                 # Names beside every marker help in a city; at national scale they are noise.
                 mode="markers+text" if labels else "markers",
                 name=level_words[level],
-                text=part["label"],
+                text=part["label"].map(html.escape),
                 textposition="top center",
                 textfont={"size": 13, "family": FONT, "color": "#222"},
                 marker={
@@ -150,7 +151,8 @@ def city_map(
                         "color": COLORS[level] if level in (ROOM, NONE) else "white",
                     },
                 },
-                customdata=part[["name", "available"]],
+                # Plotly draws <b>, <a> and the like in its text: names are escaped to show as is.
+                customdata=part[["name", "available"]].assign(name=part["name"].map(html.escape)),
                 hovertemplate=(
                     f"%{{customdata[0]}}<br>{hover['available']}: %{{customdata[1]:,}}"
                     f"<br>{ICONS[level]} {level_words[level]}<extra></extra>"

@@ -243,6 +243,12 @@ SIGN_IN: dict[str, tuple[str, str]] = {
         "{email} は Bedboard に登録されていません。管理者に登録を依頼してください。",
         "{email} is not registered in Bedboard. Ask an administrator to add you.",
     ),
+    "auth.sso_unverified": (
+        "{email} は確認済みのメールアドレスではないため、ログインできません。"
+        "ID プロバイダーでメールアドレスを確認してください。",
+        "{email} is not a verified e-mail address, so you cannot sign in. "
+        "Verify it with your identity provider.",
+    ),
     "auth.no_accounts": (
         "アカウントがまだありません。管理者が `bedboard users add` で作成します。",
         "There are no accounts yet. An administrator creates them with `bedboard users add`.",

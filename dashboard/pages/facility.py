@@ -135,7 +135,8 @@ def latest_note(reports: pd.DataFrame) -> None:
         return
     newest = noted.iloc[0]
     st.markdown(f"**{t('facility.note')}**")
-    st.caption(local_time(newest["occurred_at"], config.zone) + " · " + newest["actor_user"])
+    when = local_time(newest["occurred_at"], config.zone)
+    st.caption(escape_markdown(f"{when} · {newest['actor_user']}"))
     plain(newest["note"])  # people's words, shown exactly as written
 
 

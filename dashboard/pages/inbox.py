@@ -51,7 +51,7 @@ def request_card(row: dict[str, Any]) -> None:
         st.text(staff.patient_text(row["age_band"], row["severity"], json.loads(row["needs"])))
         if row["note"]:
             st.text(row["note"])  # plain text: never Markdown, never HTML
-        st.caption(f"{t('placement.requested_by')}: {row['requested_by']}")
+        st.caption(f"{t('placement.requested_by')}: {escape_markdown(row['requested_by'])}")
         pid = row["placement_id"]
         if sent := st.session_state.get(ANSWERED, {}).get(pid):
             st.caption(t("inbox.answered") if sent == "live" else t("inbox.answer_queued"))

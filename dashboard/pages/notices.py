@@ -91,7 +91,8 @@ def posted() -> None:
     now = data.now()
     for notice in notices:
         state = state_of(notice, now)
-        meta = t("notice.posted", time=staff.when(notice["posted_at"]), by=notice["posted_by"])
+        by = escape_markdown(notice["posted_by"])
+        meta = t("notice.posted", time=staff.when(notice["posted_at"]), by=by)
         if notice["expires_at"] is not None:
             meta += " · " + t("notice.until", time=staff.when(notice["expires_at"]))
         meta += f" · {t('notices.' + state)}"

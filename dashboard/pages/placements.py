@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import auth, data, staff
 from dashboard.texts import bed_label, t
+from dashboard.widgets import escape_markdown
 from producers import forms
 
 REFRESH_S = 3
@@ -70,7 +71,7 @@ def placement_card(row: dict[str, Any], events: pd.DataFrame) -> None:
             notes.text(f"{t('placement.reason')}: {row['reason']}")
         if row["note"]:
             notes.text(row["note"])  # plain text: never Markdown, never HTML
-        who.caption(f"{t('placement.requested_by')}: {row['requested_by']}")
+        who.caption(f"{t('placement.requested_by')}: {escape_markdown(row['requested_by'])}")
         log, closing = st.columns([7, 2], vertical_alignment="top")
         with log.expander(t("placements.history")):
             history(events[events["placement_id"] == pid])

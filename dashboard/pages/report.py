@@ -97,7 +97,11 @@ with last_side:
     if newest_report is not None:
         report = newest_report
         st.caption(
-            t("report.last_meta", time=staff.when(report["occurred_at"]), by=report["actor_user"])
+            t(
+                "report.last_meta",
+                time=staff.when(report["occurred_at"]),
+                by=escape_markdown(report["actor_user"]),
+            )
         )
         st.caption(t("col.beds"))
         lines = "\n".join(
