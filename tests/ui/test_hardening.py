@@ -126,7 +126,7 @@ def test_single_sign_on_needs_an_e_mail_the_provider_verified(
     )
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    session = at.session_state[auth.SESSION_KEY] if auth.SESSION_KEY in at.session_state else None
+    session = at.session_state.get(auth.SESSION_KEY)
     assert (session is not None) == signed_in
     if not signed_in:
         assert any("確認済みのメールアドレスではない" in w.value for w in at.warning)
