@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     tokens_file: Path | None = None
     api_rate: float = 5.0
     api_burst: int = 20
+    # Set only behind a reverse proxy that sets it (e.g. X-Forwarded-For): anyone can send it.
+    trusted_proxy_header: str | None = None
+    # How far back a time typed into a capacity CSV may go.
+    csv_max_age: timedelta = timedelta(days=7)
 
     @field_validator("timezone")
     @classmethod

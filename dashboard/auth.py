@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import data, navigation, widgets
 from dashboard.accounts import USERNAME, UserError, UsersFile, users_path
 from dashboard.texts import t
-from dashboard.throttle import LoginThrottle
+from dashboard.throttle import LoginThrottle, client_of
 from producers.identity import Identity
 
 log = logging.getLogger("bedboard.auth")
@@ -29,13 +29,15 @@ class Session:
 
 
 @st.cache_resource(show_spinner=False)
-def throttles() -> tuple[LoginThrottle, LoginThrottle]:
-    """Per account and per address, one each per server process (across browser sessions).
+def throttle() -> LoginThrottle:
+    """One per server process, shared by every browser session."""
+    return LoginThrottle()
 
-    An address is often a whole hospital behind one NAT: it is slowed down far later than an
-    account, so that one person's typing does not lock out their colleagues.
-    """
-    return LoginThrottle(), LoginThrottle(free_failures=20, max_delay=30, lockout_after=200)
+
+def client_address() -> str | None:
+    """The address a sign-in comes from (BEDBOARD_TRUSTED_PROXY_HEADER behind a proxy)."""
+    header = data.settings().trusted_proxy_header
+    return client_of(st.context.headers, st.context.ip_address, header)
 
 
 def sso_configured() -> bool:
@@ -87,21 +89,18 @@ def sign_in(username: str, password: str, client: str | None) -> Identity | str:
     username = username.strip()
     if not username or not password:
         return t("auth.blank")
-    by_account, by_address = throttles()
-    account, address = [f"user:{username.lower()}"], [f"ip:{client}"] if client else []
-    wait = max(by_account.wait(account), by_address.wait(address))
+    # Checked and counted in one step: tries sent at once cannot all pass before any fails.
+    wait = throttle().attempt(username, client)
     if wait > 0:
         return t("auth.throttled", seconds=int(wait + 0.999))
     store = UsersFile(users_path(data.settings()))
     user = store.verify(username, password) if USERNAME.match(username) else None
     if user is None:
-        by_account.failed(account)
-        by_address.failed(address)
         # Only known names are logged: people sometimes type their password as the username.
         known = username in _users()
         log.warning("sign-in failed for %s from %s", username if known else "?", client or "?")
         return t("auth.failed")
-    by_account.succeeded(account[0])
+    throttle().succeeded(username, client)
     log.info("signed in %s (%s) from %s", user.username, user.role, client or "?")
     _start(user.identity, "password")
     return user.identity
@@ -128,7 +127,7 @@ def login_form() -> None:
             )
             submitted = st.form_submit_button(t("page.login"), type="primary", width="stretch")
         if submitted:
-            outcome = sign_in(username, password, st.context.ip_address)
+            outcome = sign_in(username, password, client_address())
             if isinstance(outcome, Identity):
                 st.rerun()
             st.error(outcome, icon=":material/error:")
