@@ -8,11 +8,12 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
+from bedboard.settings import Settings
 from producers import csvfile, forms
 from producers.identity import Identity
 from schemas.events import CapacityReported
@@ -21,6 +22,8 @@ from schemas.records import too_far_ahead
 
 MAX_CSV_BYTES = 1024 * 1024
 MAX_CSV_ROWS = 2000
+# BEDBOARD_CSV_MAX_AGE's default, for callers without settings at hand.
+MAX_AGE: timedelta = Settings.model_fields["csv_max_age"].default
 CSV_REQUIRED = ("facility_id", "bed_type", "usable", "occupied")
 CSV_OPTIONAL = ("accepting", "ed_status", "note", "occurred_at")
 # One value per facility: every row of a facility must agree (or leave the cell empty).
@@ -32,6 +35,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate_row": (
         "同じ施設・病床種別が{first}行目にもあります",
         "the same facility and bed type are also on row {first}",
+    ),
+    "too_old": (
+        "{days}日以上前の時刻です（入力ミスでないか確認してください。{days}日以内にしてください）",
+        "is more than {days} days ago (a typing mistake?); at most {days} days back",
     ),
     "differs_in_facility": (
         "同じ施設の{first}行目と値が違います（施設ごとに1つの値にしてください）",
@@ -87,9 +94,12 @@ def _cell(value: int | None) -> str:
 
 
 def read_capacity_csv(
-    data: bytes, identity: Identity, *, now: datetime
+    data: bytes, identity: Identity, *, now: datetime, max_age: timedelta = MAX_AGE
 ) -> tuple[list[CapacityReported], list[RowProblem]]:
-    """Check every row; the events (one per facility) only when no row has a problem."""
+    """Check every row; the events (one per facility) only when no row has a problem.
+
+    A typed `occurred_at` must lie between `max_age` ago and the contract's tolerance ahead.
+    """
     forms.allow(identity, "report")
     table = csvfile.read_csv(
         data,
@@ -104,7 +114,7 @@ def read_capacity_csv(
     # As on the form: a bed type left blank is not reported.
     rows = [(number, row) for number, row in table.rows if row["usable"] or row["occupied"]]
     for number, row in rows:
-        problems += _check_row(number, row, identity, now)
+        problems += _check_row(number, row, identity, now, max_age)
     if not rows and not problems:
         return [], [RowProblem(0, "", "no_rows")]
     problems += _check_across_rows(rows)
@@ -133,7 +143,7 @@ def _row_event_data(row: dict[str, str], identity: Identity, now: datetime) -> d
 
 
 def _check_row(
-    number: int, row: dict[str, str], identity: Identity, now: datetime
+    number: int, row: dict[str, str], identity: Identity, now: datetime, max_age: timedelta
 ) -> list[RowProblem]:
     found: list[Problem] = []
     forms.plain_text("note", row.get("note"), found)
@@ -144,6 +154,9 @@ def _check_row(
     else:
         if too_far_ahead(event.occurred_at, now):
             found.append(Problem("occurred_at", "future_timestamp"))
+        elif event.occurred_at < now - max_age:
+            days = f"{max_age / timedelta(days=1):g}"
+            found.append(Problem("occurred_at", "too_old", (("days", days),)))
     facility_id = row["facility_id"]
     well_formed = facility_id and not any(p.field == "facility_id" for p in found)
     if well_formed and not identity.may_report_for(facility_id):

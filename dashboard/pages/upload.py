@@ -50,7 +50,9 @@ uploaded = st.file_uploader(t("upload.file"), type=["csv"], key="upload_file", m
 if uploaded is not None:
     raw = uploaded.getvalue()
     digest = hashlib.sha256(raw).hexdigest()
-    events, problems = upload.read_capacity_csv(raw, identity, now=data.now())
+    events, problems = upload.read_capacity_csv(
+        raw, identity, now=data.now(), max_age=data.settings().csv_max_age
+    )
     if problems:
         st.error(t("upload.refused", n=len(problems)), icon=":material/block:")
         # A table of plain cells: what people wrote is never read as Markdown or HTML.

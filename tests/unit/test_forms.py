@@ -278,6 +278,29 @@ def test_time_and_encoding_of_a_csv() -> None:
     assert [p.rule for p in read(b"x" * (upload.MAX_CSV_BYTES + 1))[1]] == ["file_too_large"]
 
 
+def test_a_typed_time_is_bounded_to_a_sensible_window() -> None:
+    def rules_at(moment: datetime, **limits: timedelta) -> list[tuple[int, str, str]]:
+        data = (HEADER + f"HJ-0001,hcu,8,5,,,,{moment.isoformat()}\n").encode()
+        problems = upload.read_capacity_csv(data, STAFF, now=NOW, **limits)[1]
+        return [(p.row, p.column, p.rule) for p in problems]
+
+    assert rules_at(NOW - timedelta(days=6, hours=23)) == []
+    assert rules_at(NOW - timedelta(days=7, minutes=1)) == [(2, "occurred_at", "too_old")]
+    assert rules_at(NOW - timedelta(days=1), max_age=timedelta(hours=12)) == [
+        (2, "occurred_at", "too_old")]  # fmt: skip
+    assert rules_at(NOW.replace(year=2016)) == [(2, "occurred_at", "too_old")]  # a typo'd year
+    assert rules_at(NOW + timedelta(minutes=9)) == []
+    data = (HEADER + f"HJ-0001,hcu,8,5,,,,{(NOW - timedelta(days=30)).isoformat()}\n").encode()
+    [problem] = upload.read_capacity_csv(data, STAFF, now=NOW)[1]
+    assert problem.message("ja") == (
+        "2行目, occurred_at: 7日以上前の時刻です"
+        "（入力ミスでないか確認してください。7日以内にしてください）"
+    )
+    assert problem.message("en") == (
+        "row 2, occurred_at: is more than 7 days ago (a typing mistake?); at most 7 days back"
+    )
+
+
 def test_a_cell_over_the_csv_field_limit_is_a_row_problem_not_a_crash() -> None:
     quoted = '"' + "満床\n" * 50_000 + '"'  # 150,000 characters in one quoted cell, over lines
     text = HEADER + "HJ-0001,hcu,8,5,,,,\n" + f"HJ-0001,burn,1,1,,,{quoted},\n"
