@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -117,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     # kafka-python narrates every connection; what matters reaches the user through our messages.
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
     args = parser().parse_args(argv)
+    # Everything this process and its children create (replicas and their WAL, the outbox,
+    # accounts, broker data, credentials) is readable by its owner only.
+    os.umask(0o077)
     try:
         settings = Settings().as_principal(COMMANDS[args.command].principal)
     except ValueError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -64,6 +65,7 @@ class ReplicaLocked(RuntimeError):
 
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open a replica; a file held by another process gives a message naming that process."""
+    new = str(path) != ":memory:" and not Path(path).exists()
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -75,6 +77,8 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
             f"the replica {path} is in use by {who}; stop it, or give this command its own "
             f"file with --db or BEDBOARD_DB"
         ) from error
+    if new:
+        os.chmod(path, 0o600)  # a replica holds every facility's history: its owner's only
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         con.execute(f"BEGIN TRANSACTION; {SCHEMA} COMMIT")  # all tables or none, even if killed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -58,6 +59,9 @@ class Outbox:
     def __init__(self, path: Path, *, busy_timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only from the first byte (SQLite gives its WAL files the same mode): what waits
+        # here is a hospital's unsent report.
+        os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         self._lock = threading.Lock()
         # One connection per Outbox guarded by a lock; SQLite's own locking covers other processes.
         self._db = sqlite3.connect(
