@@ -197,9 +197,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "デモ用の施設台帳を読み込めませんでした",
         "could not load the demo registry",
     ),
-    "demo_accounts": (
-        "アカウント（起動のたびに新しいランダムなパスワード）:",
-        "accounts (new random passwords at every start):",
+    "demo_accounts": ("アカウント:", "accounts:"),
+    "demo_account_kept": ("（既存のパスワードのまま）", "(existing password kept)"),
+    "demo_accounts_kept": (
+        "既存のアカウントはそのままです。新しいパスワードにするには --reset-accounts を付けます。",
+        "Existing accounts were kept as they are; --reset-accounts gives them new passwords.",
     ),
     "demo_running": (
         "\nBedboard デモ: http://localhost:{port}  （Ctrl-C で停止）\n",

@@ -270,9 +270,14 @@ def new_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def demo_accounts(settings: Settings) -> list[tuple[str, str, str]]:
-    """(Re)create the demo accounts with fresh random passwords: (username, role, password)."""
+def demo_accounts(settings: Settings, *, reset: bool = False) -> list[tuple[str, str, str | None]]:
+    """Create the missing demo accounts with random passwords: (username, role, password).
+
+    An account that exists keeps its password (None here) unless `reset` says otherwise: someone
+    may have signed in with it, or made it their own.
+    """
     store = UsersFile(users_path(settings))
+    existing = store.load()
     wanted: list[tuple[str, str, tuple[str, ...]]] = [
         *(
             (f"staff.{f.lower().replace('-', '')}", "hospital_staff", (f,))
@@ -282,8 +287,11 @@ def demo_accounts(settings: Settings) -> list[tuple[str, str, str]]:
         ("official", "official", ()),
         ("admin", "admin", ()),
     ]
-    created = []
+    created: list[tuple[str, str, str | None]] = []
     for username, role, facilities in wanted:
+        if username in existing and not reset:
+            created.append((username, existing[username].role, None))
+            continue
         password = new_password()
         while username.lower() in password.lower():  # the password rule; vanishingly rare
             password = new_password()

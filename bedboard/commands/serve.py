@@ -25,10 +25,15 @@ def port_option(p: argparse.ArgumentParser) -> None:
 def demo_options(p: argparse.ArgumentParser) -> None:
     port_option(p)
     p.add_argument("--api-port", type=int, default=8000, help="the HTTP API's port")
+    p.add_argument(
+        "--reset-accounts",
+        action="store_true",
+        help="give the demo accounts new passwords even if they exist",
+    )
 
 
 def dashboard(args: argparse.Namespace, settings: Settings) -> int:
-    return subprocess.call(dashboard_argv(args.port))
+    return subprocess.call(dashboard_argv(args.port, settings))
 
 
 def _local_port(bootstrap: str) -> int | None:
@@ -74,15 +79,19 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
         warn(text(settings, "demo_registry_failed"))
         return FAILED
     say(text(settings, "demo_accounts"))
-    for username, role, password in demo_accounts(settings):
-        say(f"  {username:<16} {role:<15} {password}")
+    accounts = demo_accounts(settings, reset=args.reset_accounts)
+    kept = text(settings, "demo_account_kept")
+    for username, role, password in accounts:
+        say(f"  {username:<16} {role:<15} {password or kept}")
+    if any(password is None for _, _, password in accounts):
+        say(text(settings, "demo_accounts_kept"))
     say(demo_api_help(settings, args.api_port))
     # The staff accounts' hospitals report once from the simulator, then only by hand.
     by_hand = [arg for facility in DEMO_STAFF_FACILITIES for arg in ("--left-to-people", facility)]
     children = [
         subprocess.Popen([*bedboard, "simulate", "--facilities", "8", "--rate", "2", *by_hand]),
         subprocess.Popen([*bedboard, "alerts"]),
-        subprocess.Popen(dashboard_argv(args.port)),
+        subprocess.Popen(dashboard_argv(args.port, settings)),
         subprocess.Popen([*bedboard, "api", "--port", str(args.api_port)]),
     ]
     say(text(settings, "demo_running", port=args.port))

@@ -125,21 +125,29 @@ def test_staff_speak_only_for_their_facilities() -> None:
     assert staff.org == "hospital" and Identity("x", "official").org == "city_hall"
 
 
-def test_demo_accounts_get_fresh_random_passwords_each_time(tmp_path: Path) -> None:
+def test_demo_accounts_are_created_once_and_never_silently_replaced(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     first = demo_accounts(settings)
-    second = demo_accounts(settings)
-
     roles = {role for _, role, _ in first}
     assert roles == {"hospital_staff", "coordinator", "official", "admin"}
-    assert [name for name, _, _ in first] == [name for name, _, _ in second]
     store = UsersFile(users_path(settings))
-    for (name, _, old), (_, _, new) in zip(first, second, strict=True):
-        assert old != new and len(new) >= 16
-        assert store.verify(name, new) is not None
-        assert store.verify(name, old) is None
-    staff = [store.load()[name] for name, role, _ in second if role == "hospital_staff"]
+    for name, _, password in first:
+        assert password is not None and len(password) >= 16
+        assert store.verify(name, password) is not None
+    staff = [store.load()[name] for name, role, _ in first if role == "hospital_staff"]
     assert all(user.facilities for user in staff)
+
+    store.add("coordinator", "coordinator", "their own passphrase 42", replace_existing=True)
+    again = demo_accounts(settings)
+    assert [(n, r) for n, r, _ in again] == [(n, r) for n, r, _ in first]
+    assert all(password is None for _, _, password in again)  # kept, and said so
+    assert store.verify("coordinator", "their own passphrase 42") is not None
+
+    reset = demo_accounts(settings, reset=True)
+    for (name, _, old), (_, _, new) in zip(first, reset, strict=True):
+        assert new is not None and new != old
+        assert store.verify(name, new) is not None
+    assert store.verify("coordinator", "their own passphrase 42") is None
 
 
 def run_cli(
