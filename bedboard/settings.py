@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     api_burst: int = 20
     # Set only behind a reverse proxy that sets it (e.g. X-Forwarded-For): anyone can send it.
     trusted_proxy_header: str | None = None
+    # The dashboard serves HTTPS itself when both are set (else put a TLS proxy in front).
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
     # How far back a time typed into a capacity CSV may go.
     csv_max_age: timedelta = timedelta(days=7)
 
