@@ -1,0 +1,32 @@
+"""The compose file publishes on loopback only and keeps what must survive a restart on volumes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
+LOOPBACK = re.compile(r"^(127\.0\.0\.1|\$\{[A-Z_]+:-127\.0\.0\.1\}):\d+:\d+$")
+
+
+def services() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]  # type: ignore[no-any-return]
+
+
+def test_every_published_port_is_on_loopback_unless_asked_otherwise() -> None:
+    published = {name: s.get("ports", []) for name, s in services().items() if s.get("ports")}
+    assert published  # the dashboard at least
+    for name, ports in published.items():
+        for port in ports:
+            assert LOOPBACK.match(str(port)), f"{name} publishes {port} beyond this machine"
+
+
+def test_the_outbox_and_the_users_file_live_on_a_volume() -> None:
+    # Both are in BEDBOARD_DATA_DIR (/data in the image): unsent reports and accounts.
+    for name, service in services().items():
+        if service.get("command", [None])[0] in ("dashboard", "api"):
+            mounts = [str(v).split(":")[1] for v in service.get("volumes", [])]
+            assert "/data" in mounts, f"{name} would lose its outbox and accounts on restart"
