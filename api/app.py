@@ -185,7 +185,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     async def capacity_csv(request: Request) -> JSONResponse:
         token, raw = await the_door().sender(request, CSV)
-        events, problems = upload.read_capacity_csv(raw, token.identity, now=_now())
+        max_age = the_door().settings.csv_max_age
+        events, problems = upload.read_capacity_csv(
+            raw, token.identity, now=_now(), max_age=max_age
+        )
         if problems:
             found = [Problem(p.column, p.rule, (*p.context, ("row", p.row))) for p in problems]
             foreign = any(p.rule == "not_your_facility" for p in problems)
