@@ -157,7 +157,16 @@ class Settings(BaseSettings):
 
     @property
     def outbox_path(self) -> Path:
-        return self.data_dir / "outbox.sqlite"
+        """This principal's outbox: each process queues only what it may itself send, so that a
+        drain never stops at a record its principal may not write (an alert in the dashboard's)."""
+        if self.kafka_principal == OPERATOR:
+            return self.data_dir / "outbox.sqlite"
+        return self.data_dir / f"outbox-{self.kafka_principal}.sqlite"
+
+    def outbox_paths(self) -> list[Path]:
+        """Every principal's outbox on this machine, the operator's first."""
+        others = sorted(self.data_dir.glob("outbox-*.sqlite"))
+        return [p for p in [self.data_dir / "outbox.sqlite", *others] if p.exists()]
 
     @property
     def tokens_path(self) -> Path:

@@ -237,7 +237,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_tokens": ("トークンはまだありません", "no tokens yet"),
     "token_columns": ("ID 種類 名前 施設 作成 失効", "ID kind name facilities created revoked"),
     "revoked": ("トークン {id}（{name}）を失効させました", "revoked token {id} ({name})"),
-    "outbox_empty": ("送信待ちはありません（{path}）", "nothing waits in the outbox ({path})"),
+    "outbox_empty": ("送信待ちはありません（{path}）", "nothing waits in the outboxes in {path}"),
     "outbox_waiting": (
         "送信待ち: {topic} {count}件（最も古いもの {oldest}）",
         "waiting: {count} on {topic} (oldest {oldest})",

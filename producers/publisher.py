@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
@@ -101,6 +102,7 @@ class Publisher:
         producer_factory: ProducerFactory | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         retry_after: float = 5.0,
+        outbox: Path | None = None,
     ) -> None:
         self.settings = settings
         self.timeout = timeout
@@ -109,7 +111,7 @@ class Publisher:
             lambda s: make_producer(s, timeout=timeout)
         )
         self._producer: Producer | None = None
-        self._outbox = Outbox(settings.outbox_path)
+        self._outbox = Outbox(outbox or settings.outbox_path)
         self._lock = threading.RLock()
         # After a failure, submissions go straight to the outbox for a while instead of each
         # waiting out the timeout again.

@@ -81,14 +81,16 @@ def outbox_options(p: argparse.ArgumentParser) -> None:
 
 
 def outbox(args: argparse.Namespace, settings: Settings) -> int:
-    """Show what waits in the outbox, then send it (unless --list)."""
+    """Show what waits in every principal's outbox, then send it as the operator (unless --list)."""
     if not describe_outbox(settings):
         return DONE
     if args.list:
         return DONE
-    with Publisher(settings) as publisher:
-        sent = publisher.drain()
-        left = publisher.queued
+    sent = left = 0
+    for path in settings.outbox_paths():
+        with Publisher(settings, outbox=path) as publisher:
+            sent += publisher.drain()
+            left += publisher.queued
     say(text(settings, "outbox_sent", sent=sent, left=left))
     if left:
         warn(text(settings, "outbox_still", left=left))
@@ -97,10 +99,10 @@ def outbox(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def describe_outbox(settings: Settings) -> int:
-    """Say what waits in the outbox; returns how many records wait."""
-    found = waiting_in(settings.outbox_path)
+    """Say what waits in this machine's outboxes (one per principal); returns how many records."""
+    found = [each for path in settings.outbox_paths() for each in waiting_in(path)]
     if not found:
-        say(text(settings, "outbox_empty", path=settings.outbox_path))
+        say(text(settings, "outbox_empty", path=settings.data_dir))
     for each in found:
         oldest = each.oldest.astimezone(settings.zone).isoformat(timespec="seconds")
         say(text(settings, "outbox_waiting", topic=each.topic, count=each.count, oldest=oldest))

@@ -265,3 +265,22 @@ def test_waiting_says_how_many_per_topic_and_since_when(tmp_path: Path) -> None:
 
     assert [(w.topic, w.count) for w in found] == [("t.capacity", 2), ("t.notices", 1)]
     assert all(w.oldest.tzinfo is not None for w in found)
+
+
+def test_each_principal_queues_in_its_own_outbox_so_no_drain_stops_at_what_it_may_not_send(
+    tmp_path: Path,
+) -> None:
+    base = Settings(bootstrap_servers="127.0.0.1:1", topic_prefix="u.", data_dir=tmp_path)
+    alerts, dashboard = base.as_principal("alerts"), base.as_principal("dashboard")
+    # The alert processor's record, which the dashboard's principal could never write.
+    Outbox(alerts.outbox_path).put([Record("u.alerts", b"F1", b"alert")])
+    Outbox(dashboard.outbox_path).put(records(1))
+    log: list[Any] = []
+    publisher = Publisher(dashboard, producer_factory=lambda s: StandIn(log, {"up": True}))
+
+    assert publisher.drain() == 1
+    publisher.close()
+
+    assert [topic for topic, _, _ in log] == ["t.capacity"]
+    assert len({base.outbox_path, alerts.outbox_path, dashboard.outbox_path}) == 3
+    assert base.outbox_paths() == [alerts.outbox_path, dashboard.outbox_path]
