@@ -300,10 +300,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
 
 
 def parse_event(data: Any) -> Event:
-    """Validate a decoded JSON object (or JSON text) as one v1 event."""
-    if isinstance(data, str | bytes):
-        return EVENT_ADAPTER.validate_json(data)  # type: ignore[no-any-return]
-    return EVENT_ADAPTER.validate_python(data)  # type: ignore[no-any-return]
+    """Validate a decoded JSON object (or JSON text) as one event of any contract version."""
+    # v2's models build on this module's, so its parser is imported when first needed.
+    from schemas.events_v2 import parse_any
+
+    return parse_any(data)
 
 
 def to_json(event: Event) -> bytes:

@@ -31,6 +31,8 @@ BED_TYPE_NAMES: dict[str, BedTypeNames] = {
         "NegativeFlowIsolation", "陰圧隔離", "Negative-pressure isolation"
     ),
     "other_isolation": BedTypeNames("OtherIsolation", "その他隔離", "Other isolation"),
+    # Contract v2: rooms of accommodation for recovering patients, counted apart from beds.
+    "accommodation_room": BedTypeNames(None, "宿泊療養 居室", "Accommodation room"),
 }
 
 # "kind.code" -> (Japanese, English). A Japanese word stands under one key only (a unit test

@@ -1,4 +1,4 @@
-"""Writes the JSON Schema of every v1 event into schemas/json/: `python -m schemas.jsonschema`."""
+"""Writes every event version's JSON Schema into schemas/json/: `python -m schemas.jsonschema`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.events import EVENT_ADAPTER, EVENT_TYPES
+from schemas.events_v2 import EVERY_VERSION, V2_MODELS
 
 OUT = Path(__file__).resolve().parent / "json"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -17,6 +18,12 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ALSO_CHECKED = {
     "capacity.reported": "each bed_type at most once in beds",
     "placement.responded": "reason is required (not blank) when decision is declined",
+    "capacity.reported.v2": "each bed_type at most once in beds; oxygen at most usable",
+    "phase.declared.v2": "actor.org is city_hall or health_centre",
+    "district.counted.v2": (
+        "actor.org is city_hall or health_centre; at least one of at_home, in_accommodation, "
+        "awaiting_admission"
+    ),
 }
 EVERY_EVENT = (
     "occurred_at is RFC 3339 with an offset and at most 10 minutes after the broker's ingest "
@@ -25,16 +32,23 @@ EVERY_EVENT = (
 
 
 def render() -> dict[str, str]:
-    """File name -> text of every schema, exactly as checked in."""
+    """File name -> text of every schema, exactly as checked in (v1's names are unchanged)."""
     files = {}
-    for event_type, model in sorted(EVENT_TYPES.items()):
+    models = [(f"{name}", m) for name, m in EVENT_TYPES.items()]
+    models += [(f"{name}.v2", m) for name, m in V2_MODELS.items()]
+    for stem, model in sorted(models):
         schema: dict[str, Any] = {"$schema": DIALECT, **model.model_json_schema()}
-        rules = [ALSO_CHECKED[event_type]] if event_type in ALSO_CHECKED else []
+        rules = [ALSO_CHECKED[stem]] if stem in ALSO_CHECKED else []
         schema["$comment"] = "Also checked: " + "; ".join([*rules, EVERY_EVENT]) + "."
-        files[f"{event_type}.json"] = _text(schema)
+        files[f"{stem}.json"] = _text(schema)
     union = {"$schema": DIALECT, "title": "Bedboard event v1", **EVENT_ADAPTER.json_schema()}
     union["$comment"] = f"One of the v1 events, chosen by type. Also checked: {EVERY_EVENT}."
     files["event.json"] = _text(union)
+    every = {"$schema": DIALECT, "title": "Bedboard event", **EVERY_VERSION.json_schema()}
+    every["$comment"] = (
+        f"One event of any version, chosen by type and version. Also checked: {EVERY_EVENT}."
+    )
+    files["event.v2.json"] = _text(every)
     return files
 
 

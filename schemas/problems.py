@@ -61,6 +61,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bool_type": ("true か false にしてください", "must be true or false"),
     "duplicate_bed_type": ("同じ病床種別が2回以上あります", "lists the same bed type twice"),
     "reason_required": ("辞退の場合は理由が必要です", "is required when declining"),
+    "oxygen_over_usable": (
+        "酸素投与可能な病床数が即応病床数（usable）を超えています",
+        "must not exceed usable (oxygen beds are among the usable beds)",
+    ),
+    "official_only": (
+        "市役所または保健所の職員だけが送れます",
+        "may be sent only by the city hall or a health centre",
+    ),
+    "no_counts": (
+        "自宅療養者数・宿泊療養者数・入院等調整中数のいずれかが必要です",
+        "needs at least one of at_home, in_accommodation, awaiting_admission",
+    ),
     "invalid_json": ("JSON として読めません", "is not valid JSON"),
     "too_large": ("64 KiB を超えています", "is larger than 64 KiB"),
     "future_timestamp": (
@@ -73,6 +85,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 FIELD_OF_RULE = {
     "duplicate_bed_type": "beds",
     "reason_required": "reason",
+    "official_only": "actor.org",
     "union_tag_invalid": "type",
     "union_tag_not_found": "type",
 }

@@ -34,6 +34,8 @@ TOPICS: dict[str, TopicSpec] = {
         _spec("facilities", "facility_id", cleanup_policy="compact"),
         _spec("placements", "placement_id", cleanup_policy="delete", retention_ms=FOREVER),
         _spec("notices", "notice_id", cleanup_policy="delete", retention_ms=FOREVER),
+        # The city's word: phase declarations and the health centre's district counts (v2).
+        _spec("city", None, cleanup_policy="delete", retention_ms=FOREVER),
         _spec(
             "alerts",
             "facility_id",
@@ -54,6 +56,8 @@ TOPIC_OF_TYPE: dict[str, str] = {
     "placement.closed": "placements",
     "notice.posted": "notices",
     "notice.withdrawn": "notices",
+    "phase.declared": "city",
+    "district.counted": "city",
     "alert.raised": "alerts",
     "alert.cleared": "alerts",
 }

@@ -13,7 +13,7 @@ from dashboard import model
 from dashboard.formats import ago, number, percent
 from dashboard.texts import TEXT, bed_label, t
 from dashboard.widgets import escape_markdown
-from schemas.events import BED_TYPES as CONTRACT_BED_TYPES
+from schemas.events_v2 import BED_TYPES_V2 as CONTRACT_BED_TYPES
 from schemas.glossary import BED_TYPE_NAMES as BED_TYPES
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

@@ -65,7 +65,7 @@ def test_not_utf8_json_objects_are_invalid_json(data: bytes | None) -> None:
     ("body", "field"),
     [
         (capacity_body(type="capacity.unknown"), "type"),
-        (capacity_body(version=2), "version"),
+        (capacity_body(version=3), "version"),
         (capacity_body(version=True), "version"),
         (capacity_body(extra_field=1), "extra_field"),
         (capacity_body(facility="HJ 0001"), "facility_id"),
@@ -87,7 +87,7 @@ def test_schema_problems_name_the_field_in_both_languages(body: dict, field: str
 
 
 def test_schema_comes_before_future_timestamp() -> None:
-    body = capacity_body(at="2027-01-01T00:00:00+00:00", version=2)
+    body = capacity_body(at="2027-01-01T00:00:00+00:00", version=3)
     assert rejected(check(raw(body), INGEST)).reason == "schema"
 
 

@@ -1,0 +1,175 @@
+"""The v2 events of contract/events-v2.md, and the parser that reads every version."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BeforeValidator, Discriminator, Field, StringConstraints, Tag, TypeAdapter
+from pydantic import model_validator as _model_validator
+from pydantic_core import PydanticCustomError
+
+from schemas import events as v1
+from schemas.events import BedType, Count, Event
+
+# --- Shared by the v2 events --------------------------------------------------------------
+
+VERSIONS = (1, 2)
+People = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
+# A phase as the prefecture names it: フェーズ "1" … "5", "3-1", "emergency"; short, no spaces.
+PhaseId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")]
+District = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+# v2 adds rooms of accommodation for recovering patients (宿泊療養施設), which are not beds.
+BedTypeV2 = Literal[BedType, "accommodation_room"]
+BED_TYPES_V2: tuple[str, ...] = BedTypeV2.__args__  # type: ignore[attr-defined]
+# v1's temporary_facility is the temporary medical facility (臨時の医療施設); v2 adds two kinds.
+FacilityKindV2 = Literal[v1.FacilityKind, "accommodation", "waiting_station"]
+OFFICIAL_ORGS = ("city_hall", "health_centre")
+
+
+def _version_two(value: Any) -> Any:
+    # As for v1: exactly the integer, not true or 2.0. The message lists every version.
+    if type(value) is not int or value != 2:
+        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": "2"})
+    return value
+
+
+class EventV2(Event):
+    """The fields every v2 event has: v1's, with version 2."""
+
+    version: Annotated[Literal[2], BeforeValidator(_version_two)]  # type: ignore[assignment]
+
+
+def _official(event: Event) -> None:
+    # A phase or a district's counts are the city's word: hospitals cannot post them.
+    if event.actor.org not in OFFICIAL_ORGS:
+        raise PydanticCustomError("official_only", "only the city hall or a health centre may")
+
+
+# --- capacity.reported v2 ---------------------------------------------------------------
+
+
+class BedLineV2(v1.BedLine):
+    """A v1 line, with the beds secured for the crisis and the oxygen-capable ready beds."""
+
+    bed_type: BedTypeV2  # type: ignore[assignment]
+    secured: Count | None = None  # 確保病床: committed for the crisis; may exceed usable
+    oxygen: Count | None = None  # 酸素投与可能: of the usable beds, how many can give oxygen
+
+    @_model_validator(mode="after")
+    def _oxygen_within_usable(self) -> BedLineV2:
+        if self.oxygen is not None and self.oxygen > self.usable:
+            raise PydanticCustomError("oxygen_over_usable", "oxygen beds must not exceed usable")
+        return self
+
+
+class CapacityReportedV2(v1.CapacityReported):
+    """capacity.reported version 2: a v1 report whose lines may say secured and oxygen."""
+
+    version: Annotated[Literal[2], BeforeValidator(_version_two)]  # type: ignore[assignment]
+    beds: Annotated[list[BedLineV2], Field(min_length=1, max_length=20)]  # type: ignore[assignment]
+
+
+# --- facility.registered v2 -------------------------------------------------------------
+
+
+class FacilityRegisteredV2(v1.FacilityRegistered):
+    """facility.registered version 2: more kinds, and the beds secured at each phase."""
+
+    version: Annotated[Literal[2], BeforeValidator(_version_two)]  # type: ignore[assignment]
+    kind: FacilityKindV2  # type: ignore[assignment]
+    # 確保病床 per phase: phase -> bed type -> beds the facility committed at that phase.
+    secured_beds: Annotated[dict[PhaseId, dict[BedTypeV2, Count]], Field(max_length=20)] | None = (
+        None
+    )
+
+
+# --- phase.declared (new in v2) ----------------------------------------------------------
+
+
+class PhaseDeclared(EventV2):
+    """The city's phase (フェーズ) from `occurred_at` on, posted by an official."""
+
+    type: Literal["phase.declared"]
+    phase: PhaseId
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+    @_model_validator(mode="after")
+    def _by_an_official(self) -> PhaseDeclared:
+        _official(self)
+        return self
+
+
+# --- district.counted (new in v2) --------------------------------------------------------
+
+
+class DistrictCounted(EventV2):
+    """The health centre's count of people by care setting in one district: no identifiers."""
+
+    type: Literal["district.counted"]
+    district: District
+    at_home: People | None = None  # 自宅療養者数
+    in_accommodation: People | None = None  # 宿泊療養者数
+    awaiting_admission: People | None = None  # 入院等調整中数
+
+    @_model_validator(mode="after")
+    def _some_count_by_an_official(self) -> DistrictCounted:
+        _official(self)
+        if (
+            self.at_home is None
+            and self.in_accommodation is None
+            and (self.awaiting_admission is None)
+        ):
+            raise PydanticCustomError("no_counts", "at least one count is required")
+        return self
+
+
+COUNT_FIELDS = ("at_home", "in_accommodation", "awaiting_admission")
+
+# --- Every version ----------------------------------------------------------------------
+
+# Each model under the tag of its (type, version); v1's tags are the bare types, as before.
+V2_MODELS: dict[str, type[Event]] = {
+    "capacity.reported": CapacityReportedV2,
+    "facility.registered": FacilityRegisteredV2,
+    "phase.declared": PhaseDeclared,
+    "district.counted": DistrictCounted,
+}
+_ONLY_V2 = {name for name in V2_MODELS if name not in v1.EVENT_TYPES}
+
+
+def tag(event_type: str, version: int) -> str:
+    return event_type if version == 1 else f"{event_type}@{version}"
+
+
+def _tag_of(value: Any) -> str | None:
+    """The tag of a record: its type and, for a type with versions, its version."""
+    if isinstance(value, dict):
+        kind, version = value.get("type"), value.get("version")
+    else:
+        kind, version = getattr(value, "type", None), getattr(value, "version", None)
+    if not isinstance(kind, str):
+        return None
+    if kind in _ONLY_V2:
+        return tag(kind, 2)  # its model says what is wrong with any other version
+    if kind in V2_MODELS and type(version) is int and version == 2:
+        return tag(kind, 2)
+    return kind  # v1's model says what is wrong with any version but 1
+
+
+_MEMBERS = [Annotated[model, Tag(name)] for name, model in v1.EVENT_TYPES.items()] + [
+    Annotated[model, Tag(tag(name, 2))] for name, model in V2_MODELS.items()
+]
+EveryVersion = Annotated[Union[tuple(_MEMBERS)], Discriminator(_tag_of)]  # type: ignore[valid-type]  # noqa: UP007
+EVERY_VERSION: TypeAdapter[Any] = TypeAdapter(EveryVersion)
+# Every model of every version, by tag: what schemas/json/ is generated from.
+EVERY_MODEL: dict[str, type[Event]] = {
+    **{tag(n, 1): m for n, m in v1.EVENT_TYPES.items()},
+    **{tag(n, 2): m for n, m in V2_MODELS.items()},
+}
+
+
+def parse_any(data: Any) -> Event:
+    """Validate a decoded JSON object (or JSON text) as an event of any version."""
+    if isinstance(data, str | bytes):
+        return EVERY_VERSION.validate_json(data)  # type: ignore[no-any-return]
+    return EVERY_VERSION.validate_python(data)  # type: ignore[no-any-return]
