@@ -40,7 +40,9 @@ INSERT INTO seen_events SELECT event_id, 'capacity' FROM gen_reports ORDER BY oc
 INSERT INTO capacity_lines
 SELECT r.event_id, r.facility_id, t.bed_type, u.usable,
        (u.usable * ((r.k * 37 + t.i * 11 + r.f) % 101) // 100)::INTEGER,
-       r.occurred_at, c.ingested_at, 0, c.src_offset
+       r.occurred_at, c.ingested_at, 0, c.src_offset,
+       -- v2's secured beds (a few more than ready) and oxygen beds (half the ready ones)
+       u.usable + (r.f + t.i) % 7, u.usable // 2
 FROM gen_reports r
 JOIN capacity_reports c USING (event_id)
 CROSS JOIN (SELECT unnest($types) AS bed_type, generate_subscripts($types, 1) AS i) t
@@ -49,7 +51,7 @@ ORDER BY r.occurred_at, t.i;
 
 INSERT INTO current_beds
 SELECT facility_id, bed_type, usable, occupied, occurred_at, ingested_at, src_partition,
-       src_offset, event_id
+       src_offset, event_id, secured, oxygen
 FROM capacity_lines
 QUALIFY row_number() OVER (PARTITION BY facility_id, bed_type
                            ORDER BY occurred_at DESC, src_offset DESC) = 1;
@@ -66,7 +68,7 @@ INSERT INTO facilities
 SELECT 'BN-' || lpad(f::VARCHAR, 5, '0'), 'ベンチ病院' || lpad(f::VARCHAR, 5, '0'),
        'Bench Hospital ' || f, 'hospital', '医療圏' || lpad((f % $districts)::VARCHAR, 3, '0'),
        31 + (hash(f) % 1200) / 100, 130 + (hash(f * 7) % 1500) / 100, '{}', NULL,
-       $start, $start
+       $start, $start, '{}'
 FROM range($facilities) a(f);
 
 INSERT INTO ingest_counts

@@ -136,7 +136,10 @@ SELECT
     len(v.beds)::INTEGER AS bed_types,
     list_transform(bed_type, lambda b: b ->> '$') AS bed_type,
     usable::INTEGER[] AS usable,
-    occupied::INTEGER[] AS occupied
+    occupied::INTEGER[] AS occupied,
+    -- v1 lines have neither (a v2 report is checked one by one)
+    list_transform(bed_type, lambda b: NULL::INTEGER) AS secured,
+    list_transform(bed_type, lambda b: NULL::INTEGER) AS oxygen
 FROM judged
 WHERE occurred_at <= ingested_at + INTERVAL {int(FUTURE_TOLERANCE.total_seconds())} SECOND
 """

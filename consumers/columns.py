@@ -27,6 +27,8 @@ REPORTS_SCHEMA = pa.schema(
     + [("accepting", pa.string()), ("ed_status", pa.string()), ("note", pa.string())]
     + [("actor_org", pa.string()), ("actor_user", pa.string()), ("bed_types", pa.int32())]
     + [("bed_type", pa.list_(pa.string())), ("usable", COUNTS), ("occupied", COUNTS)]
+    # Contract v2: each line's secured and oxygen beds, None where a line (any v1 line) has none.
+    + [("secured", COUNTS), ("oxygen", COUNTS)]
 )
 
 
@@ -57,6 +59,8 @@ def report_columns(records: list[tuple[int, Accepted]]) -> pa.Table:
             [b.bed_type for b in e.beds],
             [b.usable for b in e.beds],
             [b.occupied for b in e.beds],
+            [getattr(b, "secured", None) for b in e.beds],
+            [getattr(b, "oxygen", None) for b in e.beds],
         )
         for values, value in zip(columns.values(), row, strict=True):
             values.append(value)
@@ -68,6 +72,6 @@ def line_columns(reports: pa.Table) -> pa.Table:
     bed_type = reports.column("bed_type").combine_chunks()
     parent = pc.list_parent_indices(bed_type)
     lines = reports.select(["event_id", "facility_id", *ORDER_COLUMNS]).take(parent)
-    for name in ("bed_type", "usable", "occupied"):
+    for name in ("bed_type", "usable", "occupied", "secured", "oxygen"):
         lines = lines.append_column(name, pc.list_flatten(reports.column(name).combine_chunks()))
     return lines

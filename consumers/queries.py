@@ -48,7 +48,8 @@ SELECT l.facility_id, f.name_ja AS facility_name, f.district, l.bed_type, l.usab
        {available_sql("l.usable", "l.occupied")} AS available,
        {occupancy_sql("l.usable", "l.occupied")} AS occupancy_rate,
        a.accepting, e.ed_status, l.occurred_at AS reported_at,
-       {stale_sql("n.last_report", "$as_of", "$stale_after")} AS stale
+       {stale_sql("n.last_report", "$as_of", "$stale_after")} AS stale,
+       l.secured, l.oxygen, f.kind, f.secured_beds
 FROM lines l
 JOIN newest n USING (facility_id)
 LEFT JOIN registry f USING (facility_id)
@@ -96,7 +97,8 @@ SELECT b.facility_id, f.name_ja, f.name_en, f.kind, f.district, f.lat, f.lon,
        f.facility_id IS NOT NULL AS registered,
        b.bed_type, b.usable, b.occupied, {available_sql("b.usable", "b.occupied")} AS available,
        {occupancy_sql("b.usable", "b.occupied")} AS occupancy_rate,
-       b.occurred_at AS reported_at, n.last_report, n.last_ingest, s.accepting, s.ed_status
+       b.occurred_at AS reported_at, n.last_report, n.last_ingest, s.accepting, s.ed_status,
+       b.secured, b.oxygen, f.secured_beds
 FROM current_beds b
 JOIN newest n USING (facility_id)
 LEFT JOIN status s USING (facility_id)

@@ -24,7 +24,7 @@ from schemas.records import Rejection
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-ROLLED_UP = ("capacity", "facilities", "placements", "notices", "alerts")
+ROLLED_UP = ("capacity", "facilities", "placements", "notices", "city", "alerts")
 # Commits of thousands of rows run several times faster than commits of a hundred, so while the
 # roll-up lags behind the log, polls are gathered into one batch until it is this big or has
 # waited this long. Once caught up, what was read is written at once: waiting adds latency only.

@@ -40,6 +40,8 @@ class Line:
     occupied: int
     occurred_at: datetime
     event_id: str
+    secured: int | None = None  # v2 only: a line is current whole, so a v1 line has none
+    oxygen: int | None = None
 
 
 @dataclass
@@ -91,7 +93,14 @@ def fold_capacity(
             slot = (event.facility_id, bed.bed_type)
             if slot not in state.line_order or order > state.line_order[slot]:
                 state.line_order[slot] = order
-                state.lines[slot] = Line(bed.usable, bed.occupied, event.occurred_at, key)
+                state.lines[slot] = Line(
+                    bed.usable,
+                    bed.occupied,
+                    event.occurred_at,
+                    key,
+                    getattr(bed, "secured", None),
+                    getattr(bed, "oxygen", None),
+                )
         for name in STATUS_FIELDS:
             value = getattr(event, name)
             field_slot = (event.facility_id, name)

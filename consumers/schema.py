@@ -23,11 +23,12 @@ CREATE TABLE IF NOT EXISTS capacity_reports (
     ed_status VARCHAR, note VARCHAR, actor_org VARCHAR, actor_user VARCHAR, bed_types INTEGER);
 CREATE TABLE IF NOT EXISTS capacity_lines (
     event_id VARCHAR, facility_id VARCHAR, bed_type VARCHAR, usable INTEGER, occupied INTEGER,
-    occurred_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, src_partition INTEGER, src_offset BIGINT);
+    occurred_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, src_partition INTEGER, src_offset BIGINT,
+    secured INTEGER, oxygen INTEGER);
 CREATE TABLE IF NOT EXISTS current_beds (
     facility_id VARCHAR, bed_type VARCHAR, usable INTEGER, occupied INTEGER,
     occurred_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, src_partition INTEGER, src_offset BIGINT,
-    event_id VARCHAR, PRIMARY KEY (facility_id, bed_type));
+    event_id VARCHAR, secured INTEGER, oxygen INTEGER, PRIMARY KEY (facility_id, bed_type));
 CREATE TABLE IF NOT EXISTS current_status (
     facility_id VARCHAR, field VARCHAR, value VARCHAR, occurred_at TIMESTAMPTZ,
     ingested_at TIMESTAMPTZ, src_partition INTEGER, src_offset BIGINT,
@@ -35,7 +36,7 @@ CREATE TABLE IF NOT EXISTS current_status (
 CREATE TABLE IF NOT EXISTS facilities (
     facility_id VARCHAR PRIMARY KEY, name_ja VARCHAR, name_en VARCHAR, kind VARCHAR,
     district VARCHAR, lat DOUBLE, lon DOUBLE, licensed_beds VARCHAR, phone VARCHAR,
-    registered_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ);
+    registered_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, secured_beds VARCHAR);
 -- Every registration as received, so that a past snapshot names facilities as known then.
 CREATE TABLE IF NOT EXISTS facility_history AS SELECT * FROM facilities WITH NO DATA;
 CREATE TABLE IF NOT EXISTS placement_events (
@@ -53,10 +54,28 @@ CREATE TABLE IF NOT EXISTS notices (
 CREATE TABLE IF NOT EXISTS rejected (
     topic VARCHAR, partition INTEGER, "offset" BIGINT, reason VARCHAR, detail VARCHAR,
     raw BLOB, ingested_at TIMESTAMPTZ, detail_ja VARCHAR, PRIMARY KEY (topic, partition, "offset"));
+-- Contract v2, the city's word: every phase declared and every district count, as received.
+CREATE TABLE IF NOT EXISTS phases (
+    event_id VARCHAR, phase VARCHAR, note VARCHAR, actor_org VARCHAR, actor_user VARCHAR,
+    occurred_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, src_partition INTEGER, src_offset BIGINT);
+CREATE TABLE IF NOT EXISTS district_counts (
+    event_id VARCHAR, district VARCHAR, at_home INTEGER, in_accommodation INTEGER,
+    awaiting_admission INTEGER, occurred_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ,
+    src_partition INTEGER, src_offset BIGINT);
 CREATE TABLE IF NOT EXISTS alerts (
     alert_id VARCHAR PRIMARY KEY, facility_id VARCHAR, kind VARCHAR, detail VARCHAR,
     raised_at TIMESTAMPTZ, cleared_at TIMESTAMPTZ);
 """
+
+
+V2_COLUMNS = (
+    ("capacity_lines", "secured INTEGER"),
+    ("capacity_lines", "oxygen INTEGER"),
+    ("current_beds", "secured INTEGER"),
+    ("current_beds", "oxygen INTEGER"),
+    ("facilities", "secured_beds VARCHAR"),
+    ("facility_history", "secured_beds VARCHAR"),
+)
 
 
 class ReplicaLocked(RuntimeError):
@@ -101,6 +120,12 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
             DROP TABLE seen_events;
             ALTER TABLE seen_events_uuid RENAME TO seen_events;
             COMMIT""")
+    # Contract v2's fields, added at the end of the tables an earlier version created.
+    con.execute(
+        "BEGIN TRANSACTION;"
+        + "".join(f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {c};" for t, c in V2_COLUMNS)
+        + "COMMIT"
+    )
     naive = con.execute(
         "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = "
         "current_database() AND table_schema = 'main' AND data_type = 'TIMESTAMP' "

@@ -35,6 +35,7 @@ from schemas.events import (
     PlacementRequested,
     PlacementResponded,
 )
+from schemas.events_v2 import DistrictCounted, PhaseDeclared
 
 # Opening a replica lives in consumers.schema; these names stay importable from here.
 __all__ = ["Batch", "ReplicaLocked", "Store", "connect", "opened"]
@@ -107,8 +108,9 @@ class Store:
         checked = batch.checked.get(topic) or Checked()
         after = len(checked.reports) + len(checked.models) + len(checked.rejected)
         models = checked.models + list(enumerate(batch.accepted.get(topic, []), start=after))
-        reports = [(p, r) for p, r in models if type(r.event) is CapacityReported]
-        others = [(p, r) for p, r in models if type(r.event) is not CapacityReported]
+        # A v2 report is a CapacityReported too: its lines carry secured and oxygen besides.
+        reports = [(p, r) for p, r in models if isinstance(r.event, CapacityReported)]
+        others = [(p, r) for p, r in models if not isinstance(r.event, CapacityReported)]
         table = pa.concat_tables([checked.reports, report_columns(reports)])
         ids = pa.concat_arrays(
             [
@@ -138,6 +140,8 @@ class Store:
                 self._notice(record)
             elif isinstance(e, AlertRaised | AlertCleared):
                 self._alert(record)
+            elif isinstance(e, PhaseDeclared | DistrictCounted):
+                self._city(record)
         return len(new), len(ids) - len(new)
 
     def _new_only(self, topic: str, ids: pa.Array, positions: pa.Array) -> pa.Array:
@@ -194,13 +198,27 @@ class Store:
             e.phone,
             e.occurred_at,
             record.ingested_at,
+            json.dumps(getattr(e, "secured_beds", None) or {}),  # v2: secured beds per phase
         ]
-        self.con.execute(
-            "INSERT OR REPLACE INTO facilities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
-        )
-        self.con.execute(
-            "INSERT INTO facility_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
-        )
+        values = ", ".join("?" * len(row))
+        self.con.execute(f"INSERT OR REPLACE INTO facilities VALUES ({values})", row)
+        self.con.execute(f"INSERT INTO facility_history VALUES ({values})", row)
+
+    def _city(self, record: Accepted) -> None:
+        """Keep every phase and district count as received; queries pick the newest as of T."""
+        e = record.event
+        where = [e.occurred_at, record.ingested_at, record.partition, record.offset]
+        if isinstance(e, PhaseDeclared):
+            self.con.execute(
+                "INSERT INTO phases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [str(e.event_id), e.phase, e.note, e.actor.org, e.actor.user, *where],
+            )
+        elif isinstance(e, DistrictCounted):
+            counts = [e.at_home, e.in_accommodation, e.awaiting_admission]
+            self.con.execute(
+                "INSERT INTO district_counts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [str(e.event_id), e.district, *counts, *where],
+            )
 
     def _placement(self, record: Accepted) -> None:
         """Keep the history, and fold the event into the placement's current row.
@@ -407,10 +425,10 @@ ON c.facility_id = n.facility_id AND c.bed_type = n.bed_type
 WHEN MATCHED AND {NEWER.format(new="n", old="c")} THEN UPDATE SET
     usable = n.usable, occupied = n.occupied, occurred_at = n.occurred_at,
     ingested_at = n.ingested_at, src_partition = n.src_partition, src_offset = n.src_offset,
-    event_id = n.event_id::VARCHAR
+    event_id = n.event_id::VARCHAR, secured = n.secured, oxygen = n.oxygen
 WHEN NOT MATCHED THEN INSERT VALUES (
     n.facility_id, n.bed_type, n.usable, n.occupied, n.occurred_at, n.ingested_at,
-    n.src_partition, n.src_offset, n.event_id::VARCHAR)"""
+    n.src_partition, n.src_offset, n.event_id::VARCHAR, n.secured, n.oxygen)"""
 MERGE_STATUS = f"""
 MERGE INTO current_status c
 USING (
@@ -436,7 +454,9 @@ REPORT_COLUMNS = (
     f"event_id::VARCHAR, facility_id, {WHERE}, accepting, ed_status, note, actor_org, "
     "actor_user, bed_types"
 )
-LINE_COLUMNS = f"event_id::VARCHAR, facility_id, bed_type, usable, occupied, {WHERE}"
+LINE_COLUMNS = (
+    f"event_id::VARCHAR, facility_id, bed_type, usable, occupied, {WHERE}, secured, oxygen"
+)
 
 
 @contextmanager

@@ -99,9 +99,10 @@ def reports(draw: st.DrawFn, event_id: str) -> dict:
     elif zone == "-05:00":
         local -= timedelta(hours=5)
     lines = draw(st.lists(st.sampled_from(BED_TYPES), min_size=1, max_size=3, unique=True))
+    version = draw(st.sampled_from((1, 2)))  # v1 and v2 reports mixed, as in a city upgrading
     body = {
         "type": "capacity.reported",
-        "version": 1,
+        "version": version,
         "event_id": event_id,
         "occurred_at": local.strftime("%Y-%m-%dT%H:%M:%S") + zone,
         "actor": {"org": "hospital", "user": "u"},
@@ -111,6 +112,11 @@ def reports(draw: st.DrawFn, event_id: str) -> dict:
             for b in lines
         ],
     }
+    for line in body["beds"] if version == 2 else ():
+        if draw(st.booleans()):
+            line["secured"] = draw(st.integers(0, 12))
+        if draw(st.booleans()):
+            line["oxygen"] = draw(st.integers(0, line["usable"]))
     for name, values in (("accepting", ("open", "limited", "closed")), ("ed_status", ("normal",))):
         if draw(st.booleans()):
             body[name] = draw(st.sampled_from(values))
@@ -147,12 +153,17 @@ def test_the_current_tables_equal_the_reference_fold(history: tuple) -> None:
     reference = fold_capacity(records)
 
     beds = {
-        (f, b): (u, o, e)
-        for f, b, u, o, e in rows(
-            store, "SELECT facility_id, bed_type, usable, occupied, event_id FROM current_beds"
+        (f, b): tuple(line)
+        for f, b, *line in rows(
+            store,
+            "SELECT facility_id, bed_type, usable, occupied, event_id, secured, oxygen "
+            "FROM current_beds",
         )
     }
-    assert beds == {k: (v.usable, v.occupied, v.event_id) for k, v in reference.lines.items()}
+    assert beds == {
+        k: (v.usable, v.occupied, v.event_id, v.secured, v.oxygen)
+        for k, v in reference.lines.items()
+    }
     status = dict(
         ((f, n), v)
         for f, n, v in rows(store, "SELECT facility_id, field, value FROM current_status")
@@ -177,11 +188,23 @@ def test_as_of_state_equals_the_fold_over_what_was_true_and_known(history: tuple
 
     table = state(con.cursor(), as_of, known_at, timedelta(hours=6)).to_pylist()
     got = {
-        (r["facility_id"], r["bed_type"]): (r["usable"], r["occupied"], r["accepting"])
+        (r["facility_id"], r["bed_type"]): (
+            r["usable"],
+            r["occupied"],
+            r["accepting"],
+            r["secured"],
+            r["oxygen"],
+        )
         for r in table
     }
     want = {
-        (f, b): (line.usable, line.occupied, reference.status.get((f, "accepting")))
+        (f, b): (
+            line.usable,
+            line.occupied,
+            reference.status.get((f, "accepting")),
+            line.secured,
+            line.oxygen,
+        )
         for (f, b), line in reference.lines.items()
     }
     assert got == want
