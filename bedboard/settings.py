@@ -62,6 +62,28 @@ class Settings(BaseSettings):
     tls_key_file: Path | None = None
     # How far back a time typed into a capacity CSV may go.
     csv_max_age: timedelta = timedelta(days=7)
+    # The returns and open data (contract v2): which bed types are severe (重症者用), comma-
+    # separated codes; the city's 全国地方公共団体コード and names; per-facility open data.
+    severe_bed_types: str = "adult_icu,hcu"
+    city_code: str = "132012"
+    city_name: str = "八王子市"
+    prefecture: str = "東京都"
+    open_data_per_facility: bool = False
+
+    @field_validator("city_code")
+    @classmethod
+    def _local_government_code(cls, value: str) -> str:
+        if not local_government_code_ok(value):
+            raise ValueError(
+                "BEDBOARD_CITY_CODE must be a 6-digit 全国地方公共団体コード with its check digit "
+                "(Hachioji: 132012)"
+            )
+        return value
+
+    @property
+    def severe(self) -> frozenset[str]:
+        """The bed types that count as severe (重症者用) in the returns."""
+        return frozenset(_codes(self.severe_bed_types))
 
     @field_validator("timezone")
     @classmethod
@@ -171,3 +193,14 @@ class Settings(BaseSettings):
     @property
     def tokens_path(self) -> Path:
         return self.tokens_file or self.data_dir / "api-tokens.json"
+
+def _codes(value: str) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def local_government_code_ok(code: str) -> bool:
+    """A 全国地方公共団体コード: five digits and the check digit the ministry defines."""
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(code[:5], (6, 5, 4, 3, 2), strict=True))
+    return (11 - total % 11) % 10 == int(code[5])

@@ -84,6 +84,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "notice_severity.info": ("情報", "Info"),
     "notice_severity.warning": ("注意", "Warning"),
     "notice_severity.critical": ("緊急", "Critical"),
+    # The returns' facility categories (contract v2): where a bed or room is counted.
+    "category.hospital": ("病院", "Hospital"),
+    "category.accommodation": ("宿泊療養施設", "Accommodation for recovering patients"),
+    "category.temporary_medical": ("臨時の医療施設", "Temporary medical facility"),
+    "category.waiting_station": ("入院待機ステーション", "Waiting station"),
     # Columns of the snapshot and the range report (the screen names them the same way).
     "column.facility_id": ("施設ID", "Facility ID"),
     "column.facility_name": ("施設名", "Facility name"),
@@ -109,7 +114,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "metadata.from": ("開始日", "First day"),
     "metadata.to": ("終了日", "Last day"),
     "metadata.cutoff": ("締め時刻", "Daily cutoff"),
+    "metadata.title": ("名称", "Title"),
+    "metadata.layout": ("様式", "Layout"),
+    "metadata.phase": ("フェーズ", "Phase"),
 }
+CATEGORIES = ("hospital", "accommodation", "temporary_medical", "waiting_station")
 
 PLACEMENT_DECISIONS = ("accepted", "declined")
 PLACEMENT_OUTCOMES = ("admitted", "cancelled", "expired")

@@ -32,6 +32,8 @@ def workbook(
     title: str,
     metadata: Mapping[str, Any],
     generated_at: datetime,
+    *,
+    percent: Sequence[str] = ("occupancy_rate",),
 ) -> bytes:
     """A data sheet and an `about` sheet; counts stay numbers and rates stay fractions."""
     book = Workbook()
@@ -41,7 +43,7 @@ def workbook(
     for row in rows:
         sheet.append([row[name] for name in columns])
         _as_text(sheet[sheet.max_row])
-    _style(sheet, columns)
+    _style(sheet, columns, percent)
     about = book.create_sheet("about")
     about.append(["key", "value", "説明", "description"])
     for key, value in metadata.items():
@@ -70,13 +72,15 @@ def _as_text(cells: Iterable[Any]) -> None:
             cell.quotePrefix = True
 
 
-def _style(sheet: Any, columns: Sequence[str]) -> None:
+def _style(sheet: Any, columns: Sequence[str], percent: Sequence[str]) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
-    if "occupancy_rate" in columns:
-        letter = get_column_letter(columns.index("occupancy_rate") + 1)
+    for name in percent:
+        if name not in columns:
+            continue
+        letter = get_column_letter(columns.index(name) + 1)
         for cell in sheet[letter][1:]:
             cell.number_format = PERCENT
     _widths(sheet, [WIDTHS.get(name, max(12, len(name) + 2)) for name in columns])
