@@ -17,6 +17,7 @@ from bedboard.commands import (
     export_options,
     infra,
     produce,
+    returns,
     serve,
     users,
 )
@@ -82,10 +83,15 @@ COMMANDS: dict[str, Command] = {
         principal="replica",
     ),
     "report": Command(
-        "per day, district and bed type at the daily cutoff",
-        export.report_command,
+        "per day, district and bed type at the daily cutoff; or a return with --layout",
+        returns.report_command,
         export_options.report_options,
         principal="replica",
+    ),
+    "opendata": Command(
+        "write the day's open-data files, dictionary and manifest into a folder",
+        returns.opendata_command,
+        returns.opendata_options,
     ),
     "alerts": Command(
         "derive alerts from the capacity stream",

@@ -111,6 +111,35 @@ TEXT: dict[str, tuple[str, str]] = {
         "{path} に書き出しました（{first} 〜 {last}、毎日 {cutoff} 時点、{rows}行）",
         "wrote {path} ({first} to {last} at {cutoff} each day, {rows} rows)",
     ),
+    # bedboard report --layout, bedboard opendata
+    "range_needs": (
+        "--from と --to を指定してください（様式どおりの報告は --layout）",
+        "give --from and --to (or --layout for a return such as weekly-survey)",
+    ),
+    "unknown_layout": (
+        "--layout: {name} という様式はありません（あるもの: {known}）",
+        "--layout: there is no layout {name} (known: {known})",
+    ),
+    "layout_when": (
+        "--layout: --date（様式の締め時刻）か --as-of を指定してください",
+        "--layout: give --date (at the layout's cutoff) or --as-of",
+    ),
+    "severe_unknown": (
+        "BEDBOARD_SEVERE_BED_TYPES: {codes} は契約の病床種別コードではありません"
+        "（例: adult_icu,hcu）",
+        "BEDBOARD_SEVERE_BED_TYPES: {codes} is not a bed type code of the contract "
+        "(e.g. adult_icu,hcu)",
+    ),
+    "return_written": (
+        "{path} に書き出しました（{layout}、{rows}行）\n"
+        "  基準時刻 as_of   {as_of}\n  確定時刻 known_at {known_at}\n  sha256 {sha256}",
+        "wrote {path} ({layout}, {rows} rows)\n"
+        "  as_of    {as_of}\n  known_at {known_at}\n  sha256 {sha256}",
+    ),
+    "opendata_written": (
+        "{folder} に書き出しました: {names}（基準時刻 {as_of}）",
+        "wrote into {folder}: {names} (as of {as_of})",
+    ),
     # bedboard facilities, bedboard publish, bedboard simulate
     "no_file": ("ファイルが見つかりません: {path}", "no such file: {path}"),
     "registry_rejected": (

@@ -104,6 +104,8 @@ def snapshot_command(args: argparse.Namespace, settings: Settings) -> int:
 def report_command(args: argparse.Namespace, settings: Settings) -> int:
     tell = warn if args.output == "-" else say
     try:
+        if not (args.from_day and args.to_day):
+            raise BadOption(text(settings, "range_needs"))
         first = parse_day(args.from_day, "--from", settings)
         last = parse_day(args.to_day, "--to", settings)
         cutoff = parse_cutoff(args.cutoff, settings) if args.cutoff else settings.snapshot_cutoff

@@ -34,8 +34,11 @@ def snapshot_options(p: argparse.ArgumentParser) -> None:
 
 def report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path)
-    p.add_argument("--from", dest="from_day", required=True, help="YYYY-MM-DD")
-    p.add_argument("--to", dest="to_day", required=True, help="YYYY-MM-DD")
+    p.add_argument("--from", dest="from_day", help="YYYY-MM-DD (the range report)")
+    p.add_argument("--to", dest="to_day", help="YYYY-MM-DD (the range report)")
+    p.add_argument("--layout", help="a return in an official layout, e.g. weekly-survey")
+    p.add_argument("--date", help="YYYY-MM-DD: with --layout, that day at the layout's cutoff")
+    p.add_argument("--as-of", dest="as_of", help="RFC 3339 time with an offset (--layout)")
     p.add_argument("--cutoff", help="HH:MM (default BEDBOARD_SNAPSHOT_CUTOFF, 09:00)")
     p.add_argument("--known-at", dest="known_at", help="RFC 3339: reports received by then")
     p.add_argument("--format", required=True, choices=list(report.REPORT_FORMATS))

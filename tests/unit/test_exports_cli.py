@@ -133,3 +133,48 @@ def test_an_output_folder_that_does_not_exist_is_named_before_any_work(
         capsys, "snapshot", "--date", "2026-11-26", "--format", "csv", "-o", str(missing / "x.csv")
     )
     assert (code, said) == (console.USAGE, f"-o: 出力先のフォルダ {missing} がありません")
+
+
+def test_a_return_names_an_unknown_layout_and_the_known_ones(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "survey.csv"
+    argv = ["report", "--layout", "weekly", "--date", "2026-11-25", "--format", "csv"]
+    code, said = run(capsys, *argv, "-o", str(out))
+    assert code == console.USAGE and "--layout: weekly という様式はありません" in said
+    assert "weekly-survey" in said and not out.exists()
+
+
+def test_a_return_needs_a_day_or_a_time_and_a_range_report_its_range(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = str(tmp_path / "x.csv")
+    code, said = run(capsys, "report", "--layout", "weekly-survey", "--format", "csv", "-o", out)
+    assert (code, said) == (
+        console.USAGE,
+        "--layout: --date（様式の締め時刻）か --as-of を指定してください",
+    )
+    code, said = run(capsys, "report", "--from", "2026-11-20", "--format", "csv", "-o", out)
+    assert code == console.USAGE and said.startswith("--from と --to を指定してください")
+
+
+def test_opendata_refuses_a_time_without_an_offset(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["opendata", "--as-of", "2026-11-25T00:00", "--out", str(tmp_path / "open")]
+    code, said = run(capsys, *argv)
+    assert (code, said) == (console.USAGE, f"--as-of: {NO_OFFSET}")
+    assert not (tmp_path / "open").exists()
+
+
+def test_a_bad_city_code_or_severe_bed_type_is_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BEDBOARD_CITY_CODE", "132013")
+    code, said = run(capsys, "opendata", "--date", "2026-11-25", "--out", str(tmp_path))
+    assert code == console.USAGE and "BEDBOARD_CITY_CODE" in said and "132012" in said
+    monkeypatch.delenv("BEDBOARD_CITY_CODE")
+    monkeypatch.setenv("BEDBOARD_SEVERE_BED_TYPES", "adult_icu,icu")
+    code, said = run(capsys, "opendata", "--date", "2026-11-25", "--out", str(tmp_path))
+    assert code == console.USAGE
+    assert said.startswith("BEDBOARD_SEVERE_BED_TYPES: icu は契約の病床種別コードではありません")

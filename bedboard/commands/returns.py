@@ -1,0 +1,135 @@
+"""`bedboard report --layout` (a return such as the weekly survey) and `bedboard opendata`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+from bedboard.commands.export import caught_up_replica, write_output
+from bedboard.commands.export import report_command as range_report
+from bedboard.commands.export_options import (
+    BadOption,
+    check_output,
+    known_at_of,
+    parse_cutoff,
+    parse_day,
+    parse_moment,
+)
+from bedboard.console import DONE, FAILED, USAGE, say, text, warn
+from bedboard.settings import Settings
+from consumers.exports import opendata, returns
+from consumers.exports.snapshot import daily_as_of, now
+from schemas.events_v2 import BED_TYPES_V2
+
+
+def opendata_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="folder to write into")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", help="YYYY-MM-DD: that day at the daily cutoff")
+    when.add_argument("--as-of", dest="as_of", help="RFC 3339 time with an offset")
+    p.add_argument("--cutoff", help="HH:MM (default BEDBOARD_SNAPSHOT_CUTOFF, 09:00)")
+    p.add_argument("--known-at", dest="known_at", help="RFC 3339: reports received by then")
+
+
+def check_severe(settings: Settings) -> None:
+    """BEDBOARD_SEVERE_BED_TYPES names bed types of the contract (settings cannot know them)."""
+    unknown = sorted(settings.severe - set(BED_TYPES_V2))
+    if unknown or not settings.severe:
+        raise BadOption(text(settings, "severe_unknown", codes=", ".join(unknown) or "''"))
+
+
+def as_of_of(args: argparse.Namespace, settings: Settings, cutoff: time | None) -> datetime:
+    """--as-of, or --date at --cutoff, else at the layout's own cutoff, else the daily one."""
+    if args.as_of:
+        return parse_moment(args.as_of, "--as-of", settings)
+    if not args.date:
+        raise BadOption(text(settings, "layout_when"))
+    if args.cutoff:
+        cutoff = parse_cutoff(args.cutoff, settings)
+    day = parse_day(args.date, "--date", settings)
+    return daily_as_of(day, cutoff or settings.snapshot_cutoff, settings.timezone)
+
+
+def report_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`bedboard report`: a return with --layout, else the range report."""
+    return return_report(args, settings) if args.layout else range_report(args, settings)
+
+
+def return_report(args: argparse.Namespace, settings: Settings) -> int:
+    """`bedboard report --layout NAME`: one return as of its cutoff, CSV (with BOM) or XLSX."""
+    tell = warn if args.output == "-" else say
+    try:
+        try:
+            layout = returns.load(args.layout)
+        except KeyError:
+            known = ", ".join(returns.layouts())
+            raise BadOption(
+                text(settings, "unknown_layout", name=args.layout, known=known)
+            ) from None
+        as_of = as_of_of(args, settings, layout.cutoff)
+        known_at = known_at_of(args, settings)
+        check_output(args.output, settings)
+        check_severe(settings)
+    except BadOption as error:
+        warn(str(error))
+        return USAGE
+    con = caught_up_replica(args, settings, tell)
+    if isinstance(con, int):
+        return con
+    try:
+        made = returns.build(
+            con.cursor(),
+            layout,
+            as_of=as_of,
+            known_at=known_at,
+            timezone=settings.timezone,
+            severe=settings.severe,
+            city_code=settings.city_code,
+            city_name=settings.city_name,
+            prefecture=settings.prefecture,
+        )
+    finally:
+        con.close()
+    render = returns.RETURN_FORMATS[args.format][0]
+    try:
+        where = write_output(args.output, render(made))
+    except OSError as error:
+        warn(f"-o: {args.output}: {error}")
+        return FAILED
+    meta = made.metadata()
+    tell(text(settings, "return_written", path=where, rows=len(made.rows), **meta))
+    return DONE
+
+
+def opendata_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the day's open-data files, their dictionary and a manifest into a folder."""
+    try:
+        as_of = as_of_of(args, settings, None)
+        known_at = known_at_of(args, settings)
+        check_severe(settings)
+    except BadOption as error:
+        warn(str(error))
+        return USAGE
+    con = caught_up_replica(args, settings, say)
+    if isinstance(con, int):
+        return con
+    try:
+        made = opendata.files(con.cursor(), settings, as_of=as_of, known_at=known_at)
+    finally:
+        con.close()
+    folder: Path = args.out
+    generated_at = now()
+    extra = {
+        "dictionary.html": opendata.dictionary_html(settings).encode("utf-8"),
+        "manifest.json": opendata.manifest(made, settings, known_at, generated_at),
+    }
+    try:
+        names = opendata.write_folder(folder, made, extra)
+    except OSError as error:
+        warn(f"--out: {folder}: {error}")
+        return FAILED
+    stamp = as_of.astimezone(UTC).astimezone(settings.zone).isoformat()
+    say(text(settings, "opendata_written", folder=folder, names=", ".join(names), as_of=stamp))
+    return DONE
