@@ -88,6 +88,11 @@ COMMANDS: dict[str, Command] = {
         export_options.report_options,
         principal="replica",
     ),
+    "import-return": Command(
+        "read a return (CSV in UTF-8 or Shift_JIS, or XLSX) back in as events",
+        returns.import_return,
+        returns.import_options,
+    ),
     "opendata": Command(
         "write the day's open-data files, dictionary and manifest into a folder",
         returns.opendata_command,

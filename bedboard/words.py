@@ -136,6 +136,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "wrote {path} ({layout}, {rows} rows)\n"
         "  as_of    {as_of}\n  known_at {known_at}\n  sha256 {sha256}",
     ),
+    "return_rejected": (
+        "{path}: 問題が{count}件あるため、何も送信していません",
+        "{path}: nothing was sent, because of {count} problem(s)",
+    ),
+    "return_read": (
+        "{path} から {events}件を読み戻しました（送信 {sent}件、保留 {queued}件）",
+        "read {events} event(s) back from {path} (sent {sent}, queued {queued})",
+    ),
     "opendata_written": (
         "{folder} に書き出しました: {names}（基準時刻 {as_of}）",
         "wrote into {folder}: {names} (as of {as_of})",

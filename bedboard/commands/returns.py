@@ -16,10 +16,13 @@ from bedboard.commands.export_options import (
     parse_day,
     parse_moment,
 )
-from bedboard.console import DONE, FAILED, USAGE, say, text, warn
+from bedboard.commands.produce import _cli_actor, _publish
+from bedboard.console import DONE, FAILED, REJECTED, USAGE, say, text, warn
 from bedboard.settings import Settings
 from consumers.exports import opendata, returns
 from consumers.exports.snapshot import daily_as_of, now
+from producers.from_return import Shape, read_return
+from producers.publisher import Publisher
 from schemas.events_v2 import BED_TYPES_V2
 
 
@@ -132,4 +135,37 @@ def opendata_command(args: argparse.Namespace, settings: Settings) -> int:
         return FAILED
     stamp = as_of.astimezone(UTC).astimezone(settings.zone).isoformat()
     say(text(settings, "opendata_written", folder=folder, names=", ".join(names), as_of=stamp))
+    return DONE
+
+
+def import_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path)
+    p.add_argument("--layout", required=True, help="its layout, e.g. weekly-survey")
+
+
+def import_return(args: argparse.Namespace, settings: Settings) -> int:
+    """Read a return (CSV or XLSX of a layout) back as events; publish all of it or nothing."""
+    try:
+        layout = returns.load(args.layout)
+    except KeyError:
+        known = ", ".join(returns.layouts())
+        warn(text(settings, "unknown_layout", name=args.layout, known=known))
+        return USAGE
+    path: Path = args.file
+    if not path.is_file():
+        warn(text(settings, "no_file", path=path))
+        return USAGE
+    shape = Shape(
+        layout.name, layout.header_of_measure, layout.total_label if layout.total else None
+    )
+    events, problems = read_return(path.read_bytes(), shape, _cli_actor(), received_at=now())
+    if problems:
+        for problem in problems:
+            warn(f"{path}: {problem.message(settings.lang)}")
+        warn(text(settings, "return_rejected", path=path, count=len(problems)))
+        return REJECTED
+    with Publisher(settings) as publisher:
+        receipt = _publish(publisher, events, settings)
+    said = {"sent": receipt.sent, "queued": receipt.queued, "events": len(events)}
+    say(text(settings, "return_read", path=path, **said))
     return DONE

@@ -48,6 +48,10 @@ class Layout:
     def headers(self) -> tuple[str, ...]:
         return tuple(c.header for c in self.columns)
 
+    @property
+    def header_of_measure(self) -> dict[str, str]:
+        return {c.measure: c.header for c in self.columns}
+
 
 def load(name: str, folder: Path = LAYOUTS) -> Layout:
     """Read and check a layout file; an unknown measure or key is named in the error."""

@@ -178,3 +178,16 @@ def test_a_bad_city_code_or_severe_bed_type_is_named(
     code, said = run(capsys, "opendata", "--date", "2026-11-25", "--out", str(tmp_path))
     assert code == console.USAGE
     assert said.startswith("BEDBOARD_SEVERE_BED_TYPES: icu は契約の病床種別コードではありません")
+
+
+def test_import_return_refuses_a_bad_file_whole_and_sends_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "survey.csv"
+    bad.write_text("施設ID\nHJ-0001\n", encoding="utf-8")
+    code, said = run(capsys, "import-return", str(bad), "--layout", "weekly-survey")
+    assert code == console.REJECTED
+    assert "様式 weekly-survey の列がありません" in said and "何も送信していません" in said
+    missing = str(tmp_path / "none.csv")
+    code, said = run(capsys, "import-return", missing, "--layout", "weekly-survey")
+    assert (code, said) == (console.USAGE, f"ファイルが見つかりません: {missing}")
