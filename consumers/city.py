@@ -36,6 +36,12 @@ def category(kind: str | None, bed_type: str) -> str:
     return CATEGORY_OF_KIND.get(kind or "", HOSPITAL)
 
 
+def category_sql(kind: str, bed_type: str) -> str:
+    """category as a DuckDB expression over two columns (a test holds them equal)."""
+    kinds = " ".join(f"WHEN {kind} = '{k}' THEN '{c}'" for k, c in CATEGORY_OF_KIND.items())
+    return f"CASE WHEN {bed_type} = '{ROOM}' THEN '{ACCOMMODATION}' {kinds} ELSE '{HOSPITAL}' END"
+
+
 def secured(
     line_secured: int | None,
     registry: Mapping[str, Mapping[str, int]] | None,
@@ -55,6 +61,14 @@ def secured(
     return usable
 
 
+def secured_sql(line_secured: str, registry: str, phase: str, bed_type: str, usable: str) -> str:
+    """secured as a DuckDB expression: `registry` is the replica's JSON text of the plan."""
+    # Phases and bed types are codes of the contract (no quotes in them): a JSON path is safe.
+    path = f"""'$."' || {phase} || '"."' || {bed_type} || '"'"""
+    plan = f"TRY_CAST(json_extract_string({registry}, {path}) AS INTEGER)"
+    return f"coalesce({line_secured}, {plan}, {usable})"
+
+
 def registry_secured(text: str | None) -> dict[str, dict[str, int]]:
     """The registry's secured beds per phase as the replica keeps them (JSON text)."""
     return json.loads(text) if text else {}
@@ -63,6 +77,11 @@ def registry_secured(text: str | None) -> dict[str, dict[str, int]]:
 def short_of_secured(usable: int, secured_beds: int) -> int:
     """Beds secured but not ready now (Tokyo's published gap); 0 when ready meets secured."""
     return max(secured_beds - usable, 0)
+
+
+def short_sql(usable: str, secured_beds: str) -> str:
+    """short_of_secured as a DuckDB expression."""
+    return f"greatest({secured_beds} - {usable}, 0)"
 
 
 @dataclass
@@ -141,18 +160,22 @@ def phase_as_of(
     return (rows[0][0], rows[0][1]) if rows else (None, None)
 
 
+# Each (district, count) newest as of T, known at K: the fold's rule as SQL.
+COUNTS_AS_OF = f"""
+    SELECT district, {
+    ", ".join(
+        f"arg_max({name}, {_ORDER}) FILTER (WHERE {name} IS NOT NULL) AS {name}"
+        for name in COUNT_FIELDS
+    )
+}
+    FROM district_counts WHERE {_KNOWN} GROUP BY district"""
+
+
 def counts_as_of(
     cur: duckdb.DuckDBPyConnection, as_of: datetime, known_at: datetime
 ) -> dict[str, dict[str, int]]:
     """district -> its newest value of each count as of T, known at K."""
-    newest = ", ".join(
-        f"arg_max({name}, {_ORDER}) FILTER (WHERE {name} IS NOT NULL) AS {name}"
-        for name in COUNT_FIELDS
-    )
-    rows = cur.execute(
-        f"SELECT district, {newest} FROM district_counts WHERE {_KNOWN} GROUP BY district",
-        {"as_of": as_of, "known_at": known_at},
-    ).fetchall()
+    rows = cur.execute(COUNTS_AS_OF, {"as_of": as_of, "known_at": known_at}).fetchall()
     return {
         district: {n: v for n, v in zip(COUNT_FIELDS, values, strict=True) if v is not None}
         for district, *values in rows

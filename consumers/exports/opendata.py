@@ -12,15 +12,17 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import orjson
 
 from bedboard.settings import Settings
-from consumers.exports import labels, to_csv
-from consumers.exports.returns import Layout, Return, build, load
+from consumers.exports import labels
+from consumers.exports.returns import Layout, Return, build_all, load, render_csv
 from consumers.exports.snapshot import rfc3339
 
 DISTRICT, FACILITY = "open-data-district", "open-data-facility"
 # Published file names (stable: catalogues link to them) -> the layout each is written from.
 DATASETS = {"beds-by-district": DISTRICT, "beds-by-facility": FACILITY}
+CSV = "text/csv; charset=utf-8"
 DICTIONARY_DOC = Path(__file__).resolve().parents[2] / "docs" / "open-data.md"
 
 
@@ -49,29 +51,24 @@ def files(
     cur: duckdb.DuckDBPyConnection, settings: Settings, *, as_of: datetime, known_at: datetime
 ) -> list[OpenFile]:
     """Every published file, CSV and JSON, as of T known at K: the same T and K, the same bytes."""
+    names = datasets(settings)
+    made = build_all(
+        cur,
+        [load(layout) for layout in names.values()],
+        as_of=as_of,
+        known_at=known_at,
+        timezone=settings.timezone,
+        severe=settings.severe,
+        city_code=settings.city_code,
+        city_name=settings.city_name,
+        prefecture=settings.prefecture,
+        generated_at=known_at,  # not written into the files: they stay reproducible
+    )
     out = []
-    for name, layout_name in datasets(settings).items():
-        made = build(
-            cur,
-            load(layout_name),
-            as_of=as_of,
-            known_at=known_at,
-            timezone=settings.timezone,
-            severe=settings.severe,
-            city_code=settings.city_code,
-            city_name=settings.city_name,
-            prefecture=settings.prefecture,
-            generated_at=known_at,  # not written into the files: they stay reproducible
-        )
-        out.append(OpenFile(f"{name}.csv", csv_bytes(made), "text/csv; charset=utf-8", as_of))
-        out.append(OpenFile(f"{name}.json", json_bytes(made), "application/json", as_of))
+    for name, one in zip(names, made, strict=True):
+        out.append(OpenFile(f"{name}.csv", render_csv(one, bom=False), CSV, as_of))
+        out.append(OpenFile(f"{name}.json", json_bytes(one), "application/json", as_of))
     return out
-
-
-def csv_bytes(made: Return) -> bytes:
-    """UTF-8 without a BOM (machines read it as it is), Japanese column names, a header row."""
-    rows = ({c.header: row[c.key] for c in made.layout.columns} for row in made.rows)
-    return to_csv.table_csv(made.layout.headers, rows).removeprefix(to_csv.BOM.encode())
 
 
 def json_bytes(made: Return) -> bytes:
@@ -82,14 +79,13 @@ def json_bytes(made: Return) -> bytes:
         "as_of": rfc3339(made.as_of, made.timezone),
         "known_at": rfc3339(made.known_at, made.timezone),
         "phase": made.phase,
-        "sha256": made.sha256,
         "columns": [
             {"key": c.key, "name": c.header, "ja": c.ja, "en": c.en} for c in made.layout.columns
         ],
         "rows": list(made.rows),
     }
-    text = json.dumps(body, ensure_ascii=False, indent=1, sort_keys=False, allow_nan=False)
-    return (text + "\n").encode("utf-8")
+    # orjson: a country's rows in a tenth of the time of json (numbers as JSON, UTF-8 as is).
+    return orjson.dumps(body) + b"\n"
 
 
 def manifest(
@@ -157,7 +153,7 @@ def dictionary_markdown() -> str:
         "- **CSV**: UTF-8 without a BOM, comma-separated, a header row of the Japanese column",
         "  names below, one row per group; empty cell = no value (e.g. a rate with no beds).",
         "- **JSON**: the same rows keyed by the ASCII keys below, with `as_of`, `known_at`,",
-        "  `phase`, `sha256` (of the rows' canonical JSON) and the columns' descriptions.",
+        "  `phase` and the columns' descriptions.",
         "- **manifest.json** (in the folder `bedboard opendata --out DIR` writes): each file's",
         "  as-of time, size and sha256. The same as-of and known-at give the same bytes.",
         "- **Licence**: as the city publishes it (CC BY 4.0 is the usual choice for Japanese",

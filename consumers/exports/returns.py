@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from consumers import city
-from consumers.exports import to_csv, to_xlsx
-from consumers.exports.measures import MEASURES, Context, Group, ReturnLine
+from consumers.exports import measures, to_csv, to_xlsx
 from consumers.exports.snapshot import Row, canonical_json, now, rfc3339
 from consumers.queries import state
 
@@ -62,7 +64,7 @@ def load(name: str, folder: Path = LAYOUTS) -> Layout:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     columns = tuple(Column(**c) for c in data["columns"])
     for column in columns:
-        if column.measure not in MEASURES:
+        if column.measure not in measures.MEASURES:
             raise ValueError(
                 f"{path.name}: column {column.header}: unknown measure {column.measure}"
             )
@@ -115,6 +117,14 @@ class Return:
         }
 
 
+_NO_STALE = timedelta(days=36500)  # staleness plays no part in a return
+
+
+def _params(sql: str, values: dict[str, Any]) -> dict[str, Any]:
+    # DuckDB refuses a named parameter the statement does not use.
+    return {name: value for name, value in values.items() if f"${name}" in sql}
+
+
 def lines_as_of(
     cur: duckdb.DuckDBPyConnection,
     as_of: datetime,
@@ -122,50 +132,25 @@ def lines_as_of(
     *,
     severe: frozenset[str],
     phase: str | None,
-) -> list[ReturnLine]:
+) -> list[dict[str, Any]]:
     """Every (facility, bed type) as of T known at K, with category and secured beds resolved."""
-    table = state(cur, as_of, known_at, _NO_STALE).select(_STATE_COLUMNS)
-    plans: dict[str | None, dict[str, dict[str, int]]] = {}
-    out = []
-    for row in zip(*(table.column(c).to_pylist() for c in _STATE_COLUMNS), strict=True):
-        facility, name, district, kind, bed_type, usable, occupied, secured, oxygen, plan = row
-        if plan not in plans:  # one parse per distinct registry entry, not per line
-            plans[plan] = city.registry_secured(plan)
-        out.append(
-            ReturnLine(
-                facility,
-                name,
-                district,
-                city.category(kind, bed_type),
-                bed_type,
-                usable,
-                occupied,
-                city.secured(secured, plans[plan], phase, bed_type, usable),
-                oxygen,
-                bed_type in severe,
-            )
-        )
-    return out
+    cur.register("r_state", state(cur, as_of, known_at, _NO_STALE))
+    try:
+        sql = measures.line_sql("r_state") + " ORDER BY facility_id, bed_type"
+        values = {"severe": sorted(severe), "phase": phase}
+        return cur.sql(sql, params=_params(sql, values)).to_arrow_table().to_pylist()
+    finally:
+        cur.unregister("r_state")
 
 
-_STATE_COLUMNS = [
-    "facility_id",
-    "facility_name",
-    "district",
-    "kind",
-    "bed_type",
-    "usable",
-    "occupied",
-    "secured",
-    "oxygen",
-    "secured_beds",
-]
-_NO_STALE = timedelta(days=36500)  # staleness plays no part in a return
+def build(cur: duckdb.DuckDBPyConnection, layout: Layout, **options: Any) -> Return:
+    """One return: the layout's groups as of T, known at K (options as for build_all)."""
+    return build_all(cur, [layout], **options)[0]
 
 
-def build(
+def build_all(
     cur: duckdb.DuckDBPyConnection,
-    layout: Layout,
+    layouts: list[Layout],
     *,
     as_of: datetime,
     known_at: datetime,
@@ -175,59 +160,78 @@ def build(
     city_name: str,
     prefecture: str,
     generated_at: datetime | None = None,
-) -> Return:
-    """Group the lines as of T by the layout's keys and give each column its measure."""
+) -> list[Return]:
+    """Returns of several layouts from one reading of the state as of T, known at K."""
     phase, _ = city.phase_as_of(cur, as_of, known_at)
-    lines = lines_as_of(cur, as_of, known_at, severe=severe, phase=phase)
-    counts = city.counts_as_of(cur, as_of, known_at)
-    context = Context(as_of, timezone, city_code, city_name, prefecture, phase, layout.total_label)
-    rows = tuple(
-        {c.key: MEASURES[c.measure](group, context) for c in layout.columns}
-        for group in groups(layout, lines, counts)
-    )
-    return Return(layout, as_of, known_at, generated_at or now(), timezone, phase, rows)
+    values = {
+        "as_of": as_of,
+        "known_at": known_at,
+        "severe": sorted(severe),
+        "phase": phase,
+        "city_code": city_code,
+        "prefecture": prefecture,
+        "city_name": city_name,
+        "date": as_of.astimezone(ZoneInfo(timezone)).date().isoformat(),
+        "as_of_text": rfc3339(as_of, timezone),
+    }
+    made = []
+    cur.register("r_state", state(cur, as_of, known_at, _NO_STALE))
+    try:
+        for layout in layouts:
+            sql = rows_sql(layout)
+            given = _params(sql, values | {"total_label": layout.total_label})
+            rows = tuple(cur.sql(sql, params=given).to_arrow_table().to_pylist())
+            stamp = generated_at or now()
+            made.append(Return(layout, as_of, known_at, stamp, timezone, phase, rows))
+    finally:
+        cur.unregister("r_state")
+    return made
 
 
-def groups(
-    layout: Layout, lines: list[ReturnLine], counts: dict[str, dict[str, int]]
-) -> list[Group]:
-    """The rows' groups, sorted by their keys; then the total, if the layout has one."""
-    found: dict[tuple[str, ...], Group] = {}
-    for line in lines:
-        key = tuple(_key_value(line, k) for k in layout.group_by)
-        found.setdefault(key, Group(dict(zip(layout.group_by, key, strict=True)))).lines.append(
-            line
-        )
+def rows_sql(layout: Layout) -> str:
+    """The layout's rows as one statement: groups sorted by their keys, then the total."""
+    keys = ", ".join(layout.group_by)
     by_district = layout.group_by == ("district",)
+    no_counts = ", ".join(f"NULL::INTEGER AS {name}" for name in measures.COUNTS)
     if by_district:  # a district with counts and no facility still has a row
-        for district, its_counts in counts.items():
-            found.setdefault((district,), Group({"district": district})).counts = its_counts
-    ordered = [found[k] for k in sorted(found)]
+        groups = f"""
+            SELECT k.district, {measures.sums_sql()}
+            FROM (SELECT district FROM l UNION SELECT district FROM c) k
+            LEFT JOIN l USING (district) GROUP BY k.district"""
+        counted = "c." + ", c.".join(measures.COUNTS)
+        groups = f"SELECT d.*, {counted} FROM ({groups}) d LEFT JOIN c USING (district)"
+        total_counts = ", ".join(f"sum({n})::INTEGER AS {n}" for n in measures.COUNTS)
+        total = (
+            f"SELECT * FROM (SELECT {measures.sums_sql()} FROM l), (SELECT {total_counts} FROM c)"
+        )
+    else:
+        groups = f"SELECT {keys}, {measures.sums_sql()}, {no_counts} FROM l GROUP BY {keys}"
+        total = f"SELECT {measures.sums_sql()}, {no_counts} FROM l"
+    every = f"SELECT false AS is_total, * FROM ({groups})"
     if layout.total:
-        total = Group({"_total": "1"}, list(lines))
-        if by_district:
-            total.counts = _summed(counts.values()) if counts else None
-        ordered.append(total)
-    return ordered
+        every += f" UNION ALL BY NAME SELECT true AS is_total, * FROM ({total})"
+    columns = ", ".join(f'{measures.MEASURES[c.measure]} AS "{c.key}"' for c in layout.columns)
+    order = ", ".join(f"g.{k}" for k in layout.group_by)
+    return f"""
+        WITH l AS ({measures.line_sql("r_state")}),
+        c AS ({city.COUNTS_AS_OF})
+        SELECT {columns} FROM ({every}) g ORDER BY g.is_total, {order}"""
 
 
-def _key_value(line: ReturnLine, key: str) -> str:
-    value = getattr(line, key)
-    return value if value is not None else ""  # an unregistered source has no district
+def render_csv(made: Return, *, bom: bool = True) -> bytes:
+    """UTF-8 with a BOM (Excel in Japan) unless told not, the form's own headers, a header row.
 
-
-def _summed(many: Any) -> dict[str, int]:
-    total: dict[str, int] = {}
-    for counts in many:
-        for name, value in counts.items():
-            total[name] = total.get(name, 0) + value
-    return total
-
-
-def render_csv(made: Return) -> bytes:
-    """UTF-8 with a BOM (Excel in Japan), the form's own headers."""
-    rows = ({c.header: row[c.key] for c in made.layout.columns} for row in made.rows)
-    return to_csv.table_csv(made.layout.headers, rows)
+    The values are numbers, text or empty: the csv module writes them as to_csv.cell would,
+    without a Python call per cell (a country's open data has a million cells).
+    """
+    out = io.StringIO(newline="")
+    if bom:
+        out.write(to_csv.BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(made.layout.headers)
+    keys = [c.key for c in made.layout.columns]
+    writer.writerows([row[k] for k in keys] for row in made.rows)
+    return out.getvalue().encode("utf-8")
 
 
 def render_xlsx(made: Return) -> bytes:

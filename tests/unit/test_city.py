@@ -180,3 +180,41 @@ def test_a_v1_log_and_a_v2_log_give_the_same_answers_for_what_v1_knew() -> None:
     # And v2 knows more: the secured beds and the phase.
     assert {line.secured for line in folds[1].lines.values()} != {None}
     assert city.phase_as_of(new.con.cursor(), FAR, FAR)[0] == "3"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    line=st.one_of(st.none(), st.integers(0, 30)),
+    plan=st.dictionaries(
+        st.sampled_from(["2", "3", "3-1"]),
+        st.dictionaries(st.sampled_from(["adult_icu", "hcu"]), st.integers(0, 30), max_size=2),
+        max_size=3,
+    ),
+    phase=st.one_of(st.none(), st.sampled_from(["2", "3", "3-1", "4"])),
+    bed_type=st.sampled_from(["adult_icu", "hcu", "accommodation_room"]),
+    kind=st.one_of(st.none(), st.sampled_from(["hospital", "accommodation", "temporary_facility",
+                                               "waiting_station", "clinic"])),
+    usable=st.integers(0, 30),
+)  # fmt: skip
+def test_the_sql_category_secured_and_short_equal_the_pure_rules(
+    line: int | None,
+    plan: dict[str, dict[str, int]],
+    phase: str | None,
+    bed_type: str,
+    kind: str | None,
+    usable: int,
+) -> None:
+    con = connect(":memory:")
+    text = json.dumps(plan) if plan else None
+    sql = (
+        f"SELECT {city.secured_sql('$line', '$plan', '$phase', '$bed_type', '$usable')}, "
+        f"{city.category_sql('$kind', '$bed_type')}"
+    )
+    values = {"line": line, "plan": text, "phase": phase, "bed_type": bed_type, "kind": kind,
+              "usable": usable}  # fmt: skip
+    got = con.execute(sql.replace("$line", "$line::INTEGER"), values).fetchall()[0]
+    secured = city.secured(line, city.registry_secured(text), phase, bed_type, usable)
+    assert got == (secured, city.category(kind, bed_type))
+    short = con.execute(f"SELECT {city.short_sql('$u', '$s')}", {"u": usable, "s": secured})
+    assert short.fetchall()[0][0] == city.short_of_secured(usable, secured)
+    con.close()

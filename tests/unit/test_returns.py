@@ -131,7 +131,7 @@ def test_the_phase_picks_the_plan_for_lines_that_leave_secured_out(replica: Path
     secured = {}
     for phase in ("2", "3", None):
         lines = returns.lines_as_of(con.cursor(), AS_OF, KNOWN_AT, severe=SEVERE, phase=phase)
-        secured[phase] = {(x.facility_id, x.bed_type): x.secured for x in lines}
+        secured[phase] = {(x["facility_id"], x["bed_type"]): x["secured"] for x in lines}
     con.close()
     # adult_icu said nothing: phase 3's plan has 10, phase 2's none (so the 8 ready beds).
     assert [secured[p][("HJ-0001", "adult_icu")] for p in ("2", "3", None)] == [8, 10, 8]
