@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -13,7 +14,7 @@ from test_exports_log import write_log
 from test_returns import AS_OF, KNOWN_AT, fixture_log
 
 from bedboard.settings import Settings
-from consumers.exports import opendata, returns
+from consumers.exports import open_feed, opendata, returns
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +98,22 @@ def test_the_dictionary_document_is_generated_from_the_layouts() -> None:
         assert column.header in page and column.key in page
     assert "beds-by-facility" not in page  # not published, not described
     assert "Beds by district" in opendata.dictionary_html(Settings(), "en")
+
+
+def test_the_feed_serves_the_day_s_files_and_nothing_unpublished(replica: Path) -> None:
+    settings = Settings(snapshot_cutoff="00:00")
+
+    def cursor() -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(replica), read_only=True)
+
+    body, media, headers = open_feed.fetch(cursor, settings, "beds-by-district.csv", "2026-11-25")
+    assert media.startswith("text/csv") and body.startswith("全国地方公共団体コード".encode())
+    assert headers["X-Bedboard-As-Of"] == "2026-11-25T00:00:00+09:00"
+    assert headers["ETag"].strip('"') == hashlib.sha256(body).hexdigest()
+    page, media, _ = open_feed.fetch(cursor, settings, "dictionary.html")
+    assert media.startswith("text/html") and "データ辞書" in page.decode()
+    for missing in ("beds-by-facility.csv", "manifest.json", "../replica.duckdb"):
+        with pytest.raises(open_feed.NotFound):
+            open_feed.fetch(cursor, settings, missing, "2026-11-25")
+    with pytest.raises(open_feed.BadDay):
+        open_feed.fetch(cursor, settings, "beds-by-district.csv", "2999-01-01")

@@ -1,0 +1,77 @@
+"""The public open-data feed over HTTP: no sign-in, the day's files and their dictionary."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+
+from bedboard.settings import Settings
+from consumers.exports import opendata
+from consumers.exports.snapshot import daily_as_of, now
+
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+PREFIX = "/open"
+
+
+class NotFound(LookupError):
+    """No such file in the feed (a per-facility file the city does not publish is not there)."""
+
+
+class BadDay(ValueError):
+    """?date= is not a YYYY-MM-DD day, or is still to come."""
+
+
+def latest_day(settings: Settings, moment: datetime) -> date:
+    """The newest day whose cutoff has passed: the feed's default."""
+    today = moment.astimezone(settings.zone).date()
+    passed = daily_as_of(today, settings.snapshot_cutoff, settings.timezone) <= moment
+    return today if passed else today - timedelta(days=1)
+
+
+def day_of(text: str | None, settings: Settings, moment: datetime) -> date:
+    if text is None:
+        return latest_day(settings, moment)
+    try:
+        if not DAY.fullmatch(text):
+            raise ValueError(text)
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise BadDay(text) from None
+    if daily_as_of(day, settings.snapshot_cutoff, settings.timezone) > moment:
+        raise BadDay(text)
+    return day
+
+
+def fetch(
+    cursor: Callable[[], duckdb.DuckDBPyConnection],
+    settings: Settings,
+    name: str,
+    day_text: str | None = None,
+) -> tuple[bytes, str, dict[str, str]]:
+    """(body, media type, headers) of one file of the feed, as of the day's cutoff, known now."""
+    moment = now()
+    if name in ("", "index.html", "dictionary.html"):
+        page = opendata.dictionary_html(settings, "ja").encode("utf-8")
+        return page, "text/html; charset=utf-8", {}
+    if name == "dictionary.en.html":
+        return opendata.dictionary_html(settings, "en").encode(), "text/html; charset=utf-8", {}
+    dataset, _, suffix = name.rpartition(".")
+    if dataset not in opendata.datasets(settings) or suffix not in ("csv", "json"):
+        raise NotFound(name)
+    day = day_of(day_text, settings, moment)
+    as_of = daily_as_of(day, settings.snapshot_cutoff, settings.timezone)
+    with cursor() as cur:
+        made = opendata.files(cur, settings, as_of=as_of, known_at=moment)
+    found = next(f for f in made if f.name == name)
+    headers = {
+        # What a cache or a harvester needs to know: when the data stands, and what it hashes to.
+        "X-Bedboard-As-Of": as_of.isoformat(),
+        "X-Bedboard-Known-At": moment.astimezone(UTC).isoformat(),
+        "ETag": f'"{found.sha256}"',
+        "Cache-Control": "public, max-age=60",
+        "Content-Disposition": f'inline; filename="{day.isoformat()}-{name}"',
+    }
+    return found.data, found.media_type, headers
