@@ -27,6 +27,7 @@ MEASURES = {
     "latency": "bench.latency",
     "screen": "bench.screen",
     "queries": "bench.national",
+    "returns": "bench.returns",
     "dashboard": "bench.dashboard",
     "api": "bench.api",
 }

@@ -71,6 +71,24 @@ SELECT 'BN-' || lpad(f::VARCHAR, 5, '0'), 'ベンチ病院' || lpad(f::VARCHAR, 
        $start, $start, '{}'
 FROM range($facilities) a(f);
 
+-- Contract v2: one facility in 50 is accommodation, a temporary facility or a waiting station;
+-- hospitals have a secured-bed plan per phase; the registry as of its history; the phase and
+-- each district's counts every day of the year.
+UPDATE facilities SET kind = ['accommodation', 'temporary_facility', 'waiting_station']
+    [1 + (hash(facility_id) % 3)::INTEGER] WHERE hash(facility_id) % 50 = 0;
+UPDATE facilities SET secured_beds = '{"3": {"adult_icu": 30, "hcu": 20}, "4": {"adult_icu": 40}}'
+    WHERE kind = 'hospital';
+INSERT INTO facility_history SELECT * FROM facilities;
+INSERT INTO phases
+SELECT uuid()::VARCHAR, ['2', '3', '4', '3'][1 + (d // 92)::INTEGER], NULL, 'city_hall', 'bench',
+       $start + to_days(d), $start + to_days(d) + INTERVAL 1 SECOND, 0, d
+FROM range(0, 365, 30) a(d);
+INSERT INTO district_counts
+SELECT uuid()::VARCHAR, '医療圏' || lpad(g::VARCHAR, 3, '0'), (g * 7 + d) % 300,
+       (g + d) % 40, (g * 3 + d) % 25, $start + to_days(d) + INTERVAL 17 HOUR,
+       $start + to_days(d) + INTERVAL 17 HOUR + INTERVAL 1 SECOND, 0, d * $districts + g
+FROM range(365) a(d), range($districts) b(g);
+
 INSERT INTO ingest_counts
 SELECT 'capacity', count(*), count(*), 0, 0 FROM capacity_reports;
 INSERT INTO offsets SELECT 'bench.capacity', 0, count(*) FROM capacity_reports;
