@@ -213,7 +213,7 @@ def rows_sql(layout: Layout) -> str:
     columns = ", ".join(f'{measures.MEASURES[c.measure]} AS "{c.key}"' for c in layout.columns)
     order = ", ".join(f"g.{k}" for k in layout.group_by)
     return f"""
-        WITH l AS ({measures.line_sql("r_state")}),
+        WITH l AS MATERIALIZED ({measures.line_sql("r_state")}),
         c AS ({city.COUNTS_AS_OF})
         SELECT {columns} FROM ({every}) g ORDER BY g.is_total, {order}"""
 
