@@ -98,6 +98,11 @@ COMMANDS: dict[str, Command] = {
         returns.opendata_command,
         returns.opendata_options,
     ),
+    "open-feed": Command(
+        "serve the open-data feed over HTTP, no sign-in (when the HTTP API does not)",
+        returns.open_feed_command,
+        returns.feed_options,
+    ),
     "alerts": Command(
         "derive alerts from the capacity stream",
         alerts.alerts,

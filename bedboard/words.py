@@ -144,6 +144,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "{path} から {events}件を読み戻しました（送信 {sent}件、保留 {queued}件）",
         "read {events} event(s) back from {path} (sent {sent}, queued {queued})",
     ),
+    "feed_serving": (
+        "オープンデータを {url} で公開しています（サインイン不要）。Ctrl-C で停止します。",
+        "serving the open data at {url} (no sign-in); Ctrl-C stops it.",
+    ),
     "opendata_written": (
         "{folder} に書き出しました: {names}（基準時刻 {as_of}）",
         "wrote into {folder}: {names} (as of {as_of})",

@@ -1,8 +1,10 @@
-"""`bedboard report --layout` (a return such as the weekly survey) and `bedboard opendata`."""
+"""Returns and open data: report --layout, opendata, open-feed, import-return."""
 
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -19,8 +21,9 @@ from bedboard.commands.export_options import (
 from bedboard.commands.produce import _cli_actor, _publish
 from bedboard.console import DONE, FAILED, REJECTED, USAGE, say, text, warn
 from bedboard.settings import Settings
-from consumers.exports import opendata, returns
+from consumers.exports import open_feed, opendata, returns
 from consumers.exports.snapshot import daily_as_of, now
+from consumers.replica import LiveReplica
 from producers.from_return import Shape, read_return
 from producers.publisher import Publisher
 from schemas.events_v2 import BED_TYPES_V2
@@ -168,4 +171,46 @@ def import_return(args: argparse.Namespace, settings: Settings) -> int:
         receipt = _publish(publisher, events, settings)
     said = {"sent": receipt.sent, "queued": receipt.queued, "events": len(events)}
     say(text(settings, "return_read", path=path, **said))
+    return DONE
+
+
+def feed_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: all)")
+    p.add_argument("--port", type=int, default=8600)
+
+
+def open_feed_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the open-data feed with no sign-in, from a replica kept live, until stopped."""
+    try:
+        check_severe(settings)
+    except BadOption as error:
+        warn(str(error))
+        return USAGE
+    publisher = Publisher(settings)
+    live = LiveReplica(
+        settings,
+        args.db or settings.replica_path("open-data"),
+        dlq_send=publisher.send_dlq,
+        dlq_flush=publisher.flush,
+    ).start()
+    try:
+        service = open_feed.server(live.cursor, settings, args.host, args.port)
+    except OSError as error:
+        live.stop()
+        publisher.close()
+        warn(f"--port: {args.port}: {error}")
+        return FAILED
+    # SIGTERM (docker stop, systemd) ends it as Ctrl-C does: the replica is closed cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=service.shutdown).start())
+    url = f"http://{args.host}:{service.server_port}{open_feed.PREFIX}/"
+    say(text(settings, "feed_serving", url=url))
+    try:
+        service.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.server_close()
+        live.stop()
+        publisher.close()
     return DONE

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 
@@ -12,6 +16,7 @@ from bedboard.settings import Settings
 from consumers.exports import opendata
 from consumers.exports.snapshot import daily_as_of, now
 
+log = logging.getLogger(__name__)
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 PREFIX = "/open"
 
@@ -75,3 +80,51 @@ def fetch(
         "Content-Disposition": f'inline; filename="{day.isoformat()}-{name}"',
     }
     return found.data, found.media_type, headers
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """GET /open/<file>[?date=YYYY-MM-DD]: public, read-only, no sign-in, nothing else."""
+
+    cursor: Callable[[], duckdb.DuckDBPyConnection]
+    settings: Settings
+    server_version = "bedboard-open-data"
+
+    def do_GET(self) -> None:  # noqa: N802  (the name http.server calls)
+        url = urlsplit(self.path)
+        if url.path != PREFIX and not url.path.startswith(PREFIX + "/"):
+            return self._json(404, {"error": "not_found", "path": url.path})
+        name = url.path.removeprefix(PREFIX).strip("/")
+        day = parse_qs(url.query).get("date", [None])[0]
+        try:
+            body, media, headers = fetch(self.cursor, self.settings, name, day)
+        except NotFound:
+            return self._json(404, {"error": "not_found", "file": name})
+        except BadDay:
+            detail = "date: must be a past day as YYYY-MM-DD"
+            return self._json(422, {"error": "bad_date", "detail": detail})
+        self._send(200, body, media, headers)
+        return None
+
+    def _json(self, status: int, body: dict[str, str]) -> None:
+        self._send(status, json.dumps(body).encode(), "application/json", {})
+
+    def _send(self, status: int, body: bytes, media: str, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", media)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Access-Control-Allow-Origin", "*")  # open data: any site may fetch it
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        log.info("open data: " + format, *args)
+
+
+def server(
+    cursor: Callable[[], duckdb.DuckDBPyConnection], settings: Settings, host: str, port: int
+) -> ThreadingHTTPServer:
+    """The feed's own small HTTP service, for a city that runs it apart from the API."""
+    handler = type("OpenFeed", (_Handler,), {"cursor": staticmethod(cursor), "settings": settings})
+    return ThreadingHTTPServer((host, port), handler)
