@@ -26,17 +26,27 @@ FacilityKindV2 = Literal[v1.FacilityKind, "accommodation", "waiting_station"]
 OFFICIAL_ORGS = ("city_hall", "health_centre")
 
 
-def _version_two(value: Any) -> Any:
-    # As for v1: exactly the integer, not true or 2.0. The message lists every version.
-    if type(value) is not int or value != 2:
-        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": "2"})
-    return value
+def _version_two(expected: str) -> BeforeValidator:
+    """Exactly the integer 2 (not true, not 2.0); the message lists every version of the type."""
+
+    def check(value: Any) -> Any:
+        if type(value) is not int or value != 2:
+            raise PydanticCustomError(
+                "literal_error", "Input should be {expected}", {"expected": expected}
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+ONLY_TWO = _version_two("2")
+ONE_OR_TWO = _version_two("1, 2")  # a type v2 gave a second version: any other is refused so
 
 
 class EventV2(Event):
     """The fields every v2 event has: v1's, with version 2."""
 
-    version: Annotated[Literal[2], BeforeValidator(_version_two)]  # type: ignore[assignment]
+    version: Annotated[Literal[2], ONLY_TWO]  # type: ignore[assignment]
 
 
 def _official(event: Event) -> None:
@@ -65,7 +75,7 @@ class BedLineV2(v1.BedLine):
 class CapacityReportedV2(v1.CapacityReported):
     """capacity.reported version 2: a v1 report whose lines may say secured and oxygen."""
 
-    version: Annotated[Literal[2], BeforeValidator(_version_two)]  # type: ignore[assignment]
+    version: Annotated[Literal[2], ONE_OR_TWO]  # type: ignore[assignment]
     beds: Annotated[list[BedLineV2], Field(min_length=1, max_length=20)]  # type: ignore[assignment]
 
 
@@ -75,7 +85,7 @@ class CapacityReportedV2(v1.CapacityReported):
 class FacilityRegisteredV2(v1.FacilityRegistered):
     """facility.registered version 2: more kinds, and the beds secured at each phase."""
 
-    version: Annotated[Literal[2], BeforeValidator(_version_two)]  # type: ignore[assignment]
+    version: Annotated[Literal[2], ONE_OR_TWO]  # type: ignore[assignment]
     kind: FacilityKindV2  # type: ignore[assignment]
     # 確保病床 per phase: phase -> bed type -> beds the facility committed at that phase.
     secured_beds: Annotated[dict[PhaseId, dict[BedTypeV2, Count]], Field(max_length=20)] | None = (
@@ -151,9 +161,9 @@ def _tag_of(value: Any) -> str | None:
         return None
     if kind in _ONLY_V2:
         return tag(kind, 2)  # its model says what is wrong with any other version
-    if kind in V2_MODELS and type(version) is int and version == 2:
-        return tag(kind, 2)
-    return kind  # v1's model says what is wrong with any version but 1
+    if kind in V2_MODELS and not (type(version) is int and version == 1):
+        return tag(kind, 2)  # version 2, or one that is neither: v2's model names both
+    return kind  # v1's model, for version 1 and for the types only v1 has
 
 
 _MEMBERS = [Annotated[model, Tag(name)] for name, model in v1.EVENT_TYPES.items()] + [

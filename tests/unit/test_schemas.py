@@ -334,3 +334,13 @@ def test_the_bed_type_names_table_has_exactly_the_contract_s_codes() -> None:
     from schemas.glossary import BED_TYPE_NAMES
 
     assert list(BED_TYPE_NAMES) == list(BED_TYPES_V2)  # the same codes, in the contract's order
+
+
+def test_a_type_with_two_versions_names_both_when_another_is_sent() -> None:
+    from schemas.problems import problems_of
+
+    with pytest.raises(ValidationError) as caught:
+        parse_event(body("capacity.reported", version=3))
+    (problem,) = problems_of(caught.value)
+    assert problem.message("en") == "version: must be one of 1, 2"
+    assert problem.message("ja") == "version: 次のいずれかにしてください: 1, 2"
