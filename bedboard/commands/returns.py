@@ -178,6 +178,12 @@ def feed_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: all)")
     p.add_argument("--port", type=int, default=8600)
+    p.add_argument(
+        "--fresh-seconds",
+        type=float,
+        default=open_feed.MAX_AGE_S,
+        help="how long a day's files are served before they are made again (default 60)",
+    )
 
 
 def open_feed_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -195,7 +201,8 @@ def open_feed_command(args: argparse.Namespace, settings: Settings) -> int:
         dlq_flush=publisher.flush,
     ).start()
     try:
-        service = open_feed.server(live.cursor, settings, args.host, args.port)
+        feed = open_feed.Feed(live.cursor, settings, fresh_s=args.fresh_seconds)
+        service = open_feed.server(feed, args.host, args.port)
     except OSError as error:
         live.stop()
         publisher.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +21,8 @@ from consumers.exports.snapshot import daily_as_of, now
 log = logging.getLogger(__name__)
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 PREFIX = "/open"
+HTML = "text/html; charset=utf-8"
+MAX_AGE_S = 60.0
 
 
 class NotFound(LookupError):
@@ -50,43 +54,62 @@ def day_of(text: str | None, settings: Settings, moment: datetime) -> date:
     return day
 
 
-def fetch(
-    cursor: Callable[[], duckdb.DuckDBPyConnection],
-    settings: Settings,
-    name: str,
-    day_text: str | None = None,
-) -> tuple[bytes, str, dict[str, str]]:
-    """(body, media type, headers) of one file of the feed, as of the day's cutoff, known now."""
-    moment = now()
-    if name in ("", "index.html", "dictionary.html"):
-        page = opendata.dictionary_html(settings, "ja").encode("utf-8")
-        return page, "text/html; charset=utf-8", {}
-    if name == "dictionary.en.html":
-        return opendata.dictionary_html(settings, "en").encode(), "text/html; charset=utf-8", {}
-    dataset, _, suffix = name.rpartition(".")
-    if dataset not in opendata.datasets(settings) or suffix not in ("csv", "json"):
-        raise NotFound(name)
-    day = day_of(day_text, settings, moment)
-    as_of = daily_as_of(day, settings.snapshot_cutoff, settings.timezone)
-    with cursor() as cur:
-        made = opendata.files(cur, settings, as_of=as_of, known_at=moment)
-    found = next(f for f in made if f.name == name)
-    headers = {
-        # What a cache or a harvester needs to know: when the data stands, and what it hashes to.
-        "X-Bedboard-As-Of": as_of.isoformat(),
-        "X-Bedboard-Known-At": moment.astimezone(UTC).isoformat(),
-        "ETag": f'"{found.sha256}"',
-        "Cache-Control": "public, max-age=60",
-        "Content-Disposition": f'inline; filename="{day.isoformat()}-{name}"',
-    }
-    return found.data, found.media_type, headers
+class Feed:
+    """The feed's files by name; a day's files are made once a minute at most, for everyone."""
+
+    def __init__(
+        self,
+        cursor: Callable[[], duckdb.DuckDBPyConnection],
+        settings: Settings,
+        *,
+        fresh_s: float = MAX_AGE_S,
+    ) -> None:
+        self.cursor, self.settings, self.fresh_s = cursor, settings, fresh_s
+        self._made: dict[date, tuple[float, datetime, list[opendata.OpenFile]]] = {}
+        self._lock = threading.Lock()  # one making at a time: a country's files take a second
+
+    def fetch(self, name: str, day_text: str | None = None) -> tuple[bytes, str, dict[str, str]]:
+        """(body, media type, headers) of one file, as of the day's cutoff, known at most a
+        minute ago."""
+        settings = self.settings
+        if name in ("", "index.html", "dictionary.html"):
+            page = opendata.dictionary_html(settings, "ja").encode("utf-8")
+            return page, HTML, {}
+        if name == "dictionary.en.html":
+            return opendata.dictionary_html(settings, "en").encode("utf-8"), HTML, {}
+        dataset, _, suffix = name.rpartition(".")
+        if dataset not in opendata.datasets(settings) or suffix not in ("csv", "json"):
+            raise NotFound(name)
+        day = day_of(day_text, settings, now())
+        known_at, made = self._files(day)
+        found = next(f for f in made if f.name == name)
+        headers = {
+            # What a cache or a harvester needs: when the data stands, and what it hashes to.
+            "X-Bedboard-As-Of": found.as_of.isoformat(),
+            "X-Bedboard-Known-At": known_at.astimezone(UTC).isoformat(),
+            "ETag": f'"{found.sha256}"',
+            "Cache-Control": f"public, max-age={int(self.fresh_s)}",
+            "Content-Disposition": f'inline; filename="{day.isoformat()}-{name}"',
+        }
+        return found.data, found.media_type, headers
+
+    def _files(self, day: date) -> tuple[datetime, list[opendata.OpenFile]]:
+        with self._lock:
+            kept = self._made.get(day)
+            if kept is not None and time.monotonic() - kept[0] < self.fresh_s:
+                return kept[1], kept[2]
+            known_at = now()
+            as_of = daily_as_of(day, self.settings.snapshot_cutoff, self.settings.timezone)
+            with self.cursor() as cur:
+                made = opendata.files(cur, self.settings, as_of=as_of, known_at=known_at)
+            self._made = {day: (time.monotonic(), known_at, made)}  # the newest day asked only
+            return known_at, made
 
 
 class _Handler(BaseHTTPRequestHandler):
     """GET /open/<file>[?date=YYYY-MM-DD]: public, read-only, no sign-in, nothing else."""
 
-    cursor: Callable[[], duckdb.DuckDBPyConnection]
-    settings: Settings
+    feed: Feed
     server_version = "bedboard-open-data"
 
     def do_GET(self) -> None:  # noqa: N802  (the name http.server calls)
@@ -96,7 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
         name = url.path.removeprefix(PREFIX).strip("/")
         day = parse_qs(url.query).get("date", [None])[0]
         try:
-            body, media, headers = fetch(self.cursor, self.settings, name, day)
+            body, media, headers = self.feed.fetch(name, day)
         except NotFound:
             return self._json(404, {"error": "not_found", "file": name})
         except BadDay:
@@ -122,9 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
         log.info("open data: " + format, *args)
 
 
-def server(
-    cursor: Callable[[], duckdb.DuckDBPyConnection], settings: Settings, host: str, port: int
-) -> ThreadingHTTPServer:
+def server(feed: Feed, host: str, port: int) -> ThreadingHTTPServer:
     """The feed's own small HTTP service, for a city that runs it apart from the API."""
-    handler = type("OpenFeed", (_Handler,), {"cursor": staticmethod(cursor), "settings": settings})
+    handler = type("OpenFeed", (_Handler,), {"feed": feed})
     return ThreadingHTTPServer((host, port), handler)

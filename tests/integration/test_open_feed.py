@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from test_returns import fixture_events
+from test_returns_commands import fixture_events
 from test_snapshot import ROOT, publish
 
 from bedboard import broker as local_broker
@@ -32,8 +32,10 @@ def feed(settings: Settings) -> Iterator[str]:
         "BEDBOARD_DATA_DIR": str(settings.data_dir),
         "BEDBOARD_SNAPSHOT_CUTOFF": "00:00",
     }
+    # Files made again after a second: the test publishes after the feed starts.
+    command = ["open-feed", "--port", str(port), "--fresh-seconds", "1"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "bedboard", "open-feed", "--port", str(port)],
+        [sys.executable, "-m", "bedboard", *command],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/open"

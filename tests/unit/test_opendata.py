@@ -106,14 +106,18 @@ def test_the_feed_serves_the_day_s_files_and_nothing_unpublished(replica: Path) 
     def cursor() -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(replica), read_only=True)
 
-    body, media, headers = open_feed.fetch(cursor, settings, "beds-by-district.csv", "2026-11-25")
+    feed = open_feed.Feed(cursor, settings)
+    body, media, headers = feed.fetch("beds-by-district.csv", "2026-11-25")
     assert media.startswith("text/csv") and body.startswith("全国地方公共団体コード".encode())
     assert headers["X-Bedboard-As-Of"] == "2026-11-25T00:00:00+09:00"
     assert headers["ETag"].strip('"') == hashlib.sha256(body).hexdigest()
-    page, media, _ = open_feed.fetch(cursor, settings, "dictionary.html")
+    page, media, _ = feed.fetch("dictionary.html")
     assert media.startswith("text/html") and "データ辞書" in page.decode()
     for missing in ("beds-by-facility.csv", "manifest.json", "../replica.duckdb"):
         with pytest.raises(open_feed.NotFound):
-            open_feed.fetch(cursor, settings, missing, "2026-11-25")
+            feed.fetch(missing, "2026-11-25")
     with pytest.raises(open_feed.BadDay):
-        open_feed.fetch(cursor, settings, "beds-by-district.csv", "2999-01-01")
+        feed.fetch("beds-by-district.csv", "2999-01-01")
+    # Within the minute, the same files (made once), known at the same time.
+    again = feed.fetch("beds-by-district.csv", "2026-11-25")
+    assert again[0] == body and again[2]["X-Bedboard-Known-At"] == headers["X-Bedboard-Known-At"]
