@@ -15,9 +15,9 @@ import duckdb
 import orjson
 
 from bedboard.settings import Settings
-from consumers.exports import labels
 from consumers.exports.returns import Layout, Return, build_all, load, render_csv
 from consumers.exports.snapshot import rfc3339
+from schemas import glossary
 
 DISTRICT, FACILITY = "open-data-district", "open-data-facility"
 # Published file names (stable: catalogues link to them) -> the layout each is written from.
@@ -136,7 +136,7 @@ def _layouts(per_facility: bool = True) -> list[tuple[str, Layout]]:
 
 
 def _bed_categories() -> list[tuple[str, str, str]]:
-    return [(code, ja, en) for code, (ja, en) in labels.BED_TYPES.items()]
+    return [(code, names.ja, names.en) for code, names in glossary.BED_TYPE_NAMES.items()]
 
 
 def dictionary_markdown() -> str:
@@ -168,7 +168,10 @@ def dictionary_markdown() -> str:
     out += ["## 病床区分コード / bed category codes", "", "| code | 病床区分 | English |"]
     out += ["|---|---|---|"] + [f"| `{c}` | {ja} | {en} |" for c, ja, en in _bed_categories()]
     out += ["", "## 施設区分 / facility categories", "", "| 施設区分 | English |", "|---|---|"]
-    out += [f"| {ja} | {en} |" for ja, en in labels.CATEGORIES.values()]
+    out += [
+        f"| {glossary.word(f'category.{c}', 'ja')} | {glossary.word(f'category.{c}', 'en')} |"
+        for c in glossary.CATEGORIES
+    ]
     return "\n".join(out) + "\n"
 
 
