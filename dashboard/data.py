@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from consumers import queries
-from consumers.exports import report, snapshot
+from consumers import city, queries
+from consumers.exports import report, returns, snapshot
 from consumers.replica import Health
-from dashboard import runtime
+from dashboard import runtime, secured
 from dashboard.runtime import NO_FEED_ENV, feed_enabled, settings
 
 __all__ = ["NO_FEED_ENV", "feed_enabled", "settings"]
@@ -256,3 +256,42 @@ def _range_report(
 def range_report(first: date, last: date, cutoff: time, known_at: datetime) -> report.RangeReport:
     """Per day at the cutoff, totals per district and bed type."""
     return _range_report(_path(), first, last, cutoff, known_at)
+
+
+@st.cache_data(ttl=CACHE_S, show_spinner=False)
+def _phase(path: str, minute: datetime) -> tuple[str | None, datetime | None]:
+    with _cursor(path) as cur:
+        return city.phase_as_of(cur, minute, minute)
+
+
+def phase(now: datetime) -> tuple[str | None, datetime | None]:
+    """The city's phase (フェーズ) declared as of now, and since when; (None, None) if never."""
+    return _phase(_path(), now)
+
+
+def board_secured(now: datetime) -> pd.DataFrame:
+    """The board's lines with their secured beds (確保病床) at the current phase, and gaps."""
+    return secured.with_secured(board(), phase(now)[0])
+
+
+@st.cache_data(ttl=REPORT_CACHE_S, show_spinner=False)
+def _weekly_survey(path: str, as_of: datetime, known_at: datetime) -> returns.Return:
+    config = settings()
+    with _cursor(path) as cur:
+        return returns.build(
+            cur,
+            returns.load("weekly-survey"),
+            as_of=as_of,
+            known_at=known_at,
+            timezone=config.timezone,
+            severe=config.severe,
+            city_code=config.city_code,
+            city_name=config.city_name,
+            prefecture=config.prefecture,
+            generated_at=known_at,
+        )
+
+
+def weekly_survey(as_of: datetime, known_at: datetime) -> returns.Return:
+    """The national weekly survey's return as of its cutoff (reproducible, like the snapshot)."""
+    return _weekly_survey(_path(), as_of, known_at)

@@ -458,8 +458,62 @@ EXPORT: dict[str, tuple[str, str]] = {
     "export.stale_mark": ("⚠ 古い", "⚠ stale"),
 }
 
+# Contract v2's categories on the board, the overview and the export page.
+RETURNS: dict[str, tuple[str, str]] = {
+    "phase.banner": (
+        "現在のフェーズ: {phase}（{since} から）",
+        "Current phase: {phase} (since {since})",
+    ),
+    "phase.none": (
+        "フェーズは宣言されていません（確保病床は各病院の報告、なければ即応病床数）",
+        "No phase declared (secured beds: as hospitals report them, else their ready beds)",
+    ),
+    "secured.title": ("確保病床と即応病床", "Secured and ready-now beds"),
+    "secured.secured": ("確保病床数", "Secured beds"),
+    "secured.ready": ("即応病床数", "Ready-now beds"),
+    "secured.rate": ("病床使用率（確保病床比）", "Occupancy of secured beds"),
+    "secured.rate_help": (
+        "入院者数 ÷ 確保病床数（国の週次調査と同じ定義。宿泊療養・臨時の医療施設・"
+        "入院待機ステーションを除く）",
+        "Inpatients ÷ secured beds, as the national weekly survey defines it (hospital beds only)",
+    ),
+    "secured.oxygen": ("酸素投与可能", "Oxygen-capable"),
+    "secured.oxygen_help": (
+        "即応病床のうち酸素投与ができる病床（報告のあった分）",
+        "Ready beds that can give oxygen (where hospitals report it)",
+    ),
+    "secured.rooms": ("宿泊療養 居室", "Accommodation rooms"),
+    "secured.rooms_value": ("{used} / {rooms} 室", "{used} / {rooms} rooms"),
+    "secured.short": (
+        "即応病床が確保病床に満たない病院 {n}件（不足 {beds}床）",
+        "{n} hospitals have fewer ready beds than they secured ({beds} beds short)",
+    ),
+    "secured.short_none": (
+        "即応病床はすべての病院で確保病床を満たしています。",
+        "Every hospital's ready beds meet what it secured.",
+    ),
+    "secured.gap": ("不足", "Short"),
+    "export.survey": ("国の週次調査（様式）", "National weekly survey (its layout)"),
+    "export.survey_help": (
+        "厚生労働省「療養状況等及び入院患者受入病床数等に関する調査」の列で、地区ごとと市合計。"
+        "選んだ日の0時時点（水曜日が調査日）。各列の定義は docs/returns.md。",
+        "The MHLW weekly survey's columns, per district and for the city, as of 0:00 of the "
+        "chosen day (the survey's day is Wednesday). Each column is defined in docs/returns.md.",
+    ),
+    "export.survey_day": ("調査日", "Survey day"),
+    "export.survey_meta": (
+        "基準時刻 {as_of} · 確定時刻 {known_at} · フェーズ {phase} · {rows}行 · SHA-256 `{sha}`",
+        "As of {as_of} · known at {known_at} · phase {phase} · {rows} rows · SHA-256 `{sha}`",
+    ),
+    "export.survey_not_wednesday": (
+        "国の調査日は水曜日です（選んだ日: {day}）。",
+        "The national survey is as of a Wednesday (chosen: {day}).",
+    ),
+}
+
 TEXT: dict[str, tuple[str, str]] = {
     **APP,
+    **RETURNS,
     **OVERVIEW,
     **BOARD,
     **FACILITY,

@@ -8,7 +8,7 @@ from typing import get_args
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data, model
+from dashboard import auth, data, model, returns_view
 from dashboard.formats import number
 from dashboard.texts import bed_label, lang, t, term
 from dashboard.widgets import (
@@ -26,6 +26,7 @@ ACCEPTING: tuple[str, ...] = (*get_args(Accepting), "unknown")
 
 auth.require_page("board")  # the server-side role check, on every run
 st.subheader(t("page.board"))
+returns_view.phase_banner(data.now())
 config = data.settings()
 everything = data.board()
 present = model.bed_type_order(everything["bed_type"]) if len(everything) else []
@@ -78,6 +79,10 @@ def board_table(
                                free, t("board.open"))))  # fmt: skip
         _table(page_rows, shown_types, now)
         st.caption(t("legend"))
+        secured_lines = data.board_secured(now)
+        if returns_view.has_v2(secured_lines):
+            secured_lines = secured_lines[secured_lines["facility_id"].isin(rows["facility_id"])]
+            returns_view.short_list(secured_lines, model.names_by_id(rows, lang()))
     unregistered(board[~board["registered"]], now)
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from consumers.exports import FORMATS, charts, report, snapshot
+from consumers.exports import FORMATS, charts, report, returns, snapshot
 from consumers.rules import occupancy_rate
 from dashboard import auth, data
 from dashboard.texts import lang, t
@@ -113,6 +113,14 @@ def downloads(taken: snapshot.Snapshot, stem: str) -> None:
     )
 
 
+WEDNESDAY = 2
+
+
+def last_wednesday(today: date) -> date:
+    """The national survey's day: Wednesday at 0:00, the newest one not after today."""
+    return today - timedelta(days=(today.weekday() - WEDNESDAY) % 7)
+
+
 identity = auth.require_page("export")
 config = data.settings()
 zone = config.zone
@@ -175,6 +183,42 @@ else:
         )
     with chart_side:
         st.plotly_chart(charts.summary_figure(taken, lang()), key="export_summary_chart")
+
+st.divider()
+st.markdown(f"##### {t('export.survey')}")
+st.caption(t("export.survey_help"))
+survey_day = st.date_input(
+    t("export.survey_day"), value=last_wednesday(datetime.now(zone).date()), key="export_survey"
+)
+if survey_day.weekday() != WEDNESDAY:
+    st.caption(t("export.survey_not_wednesday", day=survey_day.isoformat()))
+survey_layout = returns.load("weekly-survey")
+survey_as_of = snapshot.daily_as_of(survey_day, survey_layout.cutoff or time(0), config.timezone)
+survey_known_at = known_at if survey_as_of <= known_at else snapshot.now()
+survey = data.weekly_survey(survey_as_of, survey_known_at.replace(microsecond=0))
+survey_meta = survey.metadata()
+st.markdown(
+    t("export.survey_meta", as_of=survey_meta["as_of"], known_at=survey_meta["known_at"],
+      phase=survey.phase or "—", rows=len(survey.rows), sha=survey_meta["sha256"][:16])
+)  # fmt: skip
+survey_stem = f"bedboard_weekly_survey_{survey_day:%Y%m%d}"
+for cell, (name, (render_survey, mime, suffix)) in zip(
+    st.columns([1, 1, 5])[:2], returns.RETURN_FORMATS.items(), strict=False
+):
+    cell.download_button(
+        name.upper(),
+        data=render_survey(survey),
+        file_name=f"{survey_stem}{suffix}",
+        mime=mime,
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"export_survey_{name}",
+    )
+st.dataframe(
+    pd.DataFrame([{c.header: row[c.key] for c in survey_layout.columns} for row in survey.rows]),
+    hide_index=True,
+    height=min(38 + 35 * len(survey.rows), 320),
+)
 
 st.divider()
 st.markdown(f"##### {t('export.range')}")

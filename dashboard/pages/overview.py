@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from consumers.rules import occupancy_rate
-from dashboard import auth, data, model
+from dashboard import auth, data, model, returns_view
 from dashboard.formats import ago, facilities, local_time, number, percent
 from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import REFRESH_S, escape_markdown, level_text
@@ -25,10 +25,14 @@ def overview() -> None:
     board = model.enrich(data.board(), now, config.stale_after)
 
     st.subheader(t("overview.title"))
+    returns_view.phase_banner(now)
     if board.empty:
         st.info(t("overview.empty"), icon=":material/hourglass_empty:")
     else:
         city_kpis(board)
+        lines = data.board_secured(now)
+        if returns_view.has_v2(lines):  # a city that reports only v1 sees the page as before
+            returns_view.secured_metrics(lines)
         facility_kpis(board, config.stale_after.total_seconds() / 3600)
     left, right = st.columns([3, 2], gap="large")
     with left:

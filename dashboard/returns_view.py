@@ -1,0 +1,72 @@
+"""The phase banner and the secured-beds summary, shown on the board and the overview."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, secured
+from dashboard.formats import local_time, number, percent
+from dashboard.texts import t
+
+
+def phase_banner(now: datetime) -> None:
+    """The city's phase as of now, in one line; says so when none has been declared."""
+    phase, since = data.phase(now.replace(second=0, microsecond=0))
+    if phase is None:
+        st.caption(t("phase.none"))
+        return
+    when = local_time(since, data.settings().zone)
+    st.info(t("phase.banner", phase=phase, since=when), icon=":material/flag:")
+
+
+def has_v2(lines: pd.DataFrame) -> bool:
+    """Whether anyone reports secured or oxygen beds or rooms: v1-only cities see no new rows."""
+    return bool(
+        len(lines)
+        and (
+            lines["secured_beds"].notna().any()
+            or (lines["short"] > 0).any()
+            or (lines["oxygen"] > 0).any()
+            or (lines["category"] != "hospital").any()
+        )
+    )
+
+
+def secured_metrics(lines: pd.DataFrame) -> None:
+    """確保 · 即応 · 使用率 (of secured) · 酸素 · 居室: one row of numbers."""
+    total = secured.city_beds(lines)
+    cells = st.columns(5)
+    cells[0].metric(t("secured.secured"), number(total.secured), border=True)
+    cells[1].metric(t("secured.ready"), number(total.ready), border=True)
+    cells[2].metric(
+        t("secured.rate"), percent(total.occupancy), help=t("secured.rate_help"), border=True
+    )
+    cells[3].metric(
+        t("secured.oxygen"), number(total.oxygen), help=t("secured.oxygen_help"), border=True
+    )
+    rooms = t("secured.rooms_value", used=number(total.rooms_in_use), rooms=number(total.rooms))
+    cells[4].metric(t("secured.rooms"), rooms, border=True)
+
+
+def short_list(lines: pd.DataFrame, names: dict[str, str]) -> None:
+    """Hospitals whose ready beds fall short of their secured beds: the gap Tokyo publishes."""
+    short = secured.short_facilities(lines)
+    if short.empty:
+        st.caption(t("secured.short_none"))
+        return
+    label = t("secured.short", n=number(len(short)), beds=number(int(short["short"].sum())))
+    with st.expander(f":material/warning: {label}"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("col.facility"): short["facility_id"].map(lambda f: names.get(f, f)),
+                    t("secured.secured"): short["secured"],
+                    t("secured.ready"): short["ready"],
+                    t("secured.gap"): short["short"],
+                }
+            ),
+            hide_index=True,
+        )

@@ -1,0 +1,64 @@
+"""Contract v2 on the pages: the phase banner, secured against ready beds, the weekly survey."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from dashboard_city import COORDINATOR, write_replica
+from test_pages import metrics, open_app
+
+from dashboard.accounts import UsersFile
+from dashboard.data import NO_FEED_ENV
+from schemas.events import parse_event
+
+FIXTURE = Path(__file__).resolve().parents[1] / "golden" / "exports" / "returns-events.jsonl"
+
+
+@pytest.fixture
+def v2_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The returns' fixture city (a phase, secured plans, rooms, counts), opened without a feed."""
+    lines = FIXTURE.read_text(encoding="utf-8").splitlines()
+    events = [parse_event(json.loads(line)["event"]) for line in lines]
+    path = write_replica(tmp_path / "dashboard.duckdb", events)
+    UsersFile(tmp_path / "users.json").add(COORDINATOR, "coordinator", None)
+    monkeypatch.setenv("BEDBOARD_DB", str(path))
+    monkeypatch.setenv("BEDBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(NO_FEED_ENV, "1")
+    monkeypatch.delenv("BEDBOARD_LANG", raising=False)
+    yield path
+
+
+def test_overview_shows_the_phase_and_secured_beds_beside_ready_ones(v2_city: Path) -> None:
+    at = open_app()
+    assert any(box.value.startswith("現在のフェーズ: 3") for box in at.info)
+    shown = metrics(at)
+    # By hand (tests/unit/test_dashboard_secured.py): 89 secured, 82 ready, 52 in them.
+    assert shown["確保病床数"] == "89" and shown["即応病床数"] == "82"
+    assert shown["病床使用率（確保病床比）"] == "58.4%"
+    assert shown["酸素投与可能"] == "28" and shown["宿泊療養 居室"] == "61 / 100 室"
+
+
+def test_board_flags_the_hospital_short_of_what_it_secured(v2_city: Path) -> None:
+    at = open_app("board")
+    labels = [e.label for e in at.expander]
+    assert any("即応病床が確保病床に満たない病院 1件（不足 7床）" in label for label in labels)
+
+
+def test_export_page_offers_the_weekly_survey_for_the_wednesday_chosen(v2_city: Path) -> None:
+    at = open_app("export")
+    at.date_input(key="export_survey").set_value(date(2026, 11, 25)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    survey = next(d.value for d in at.dataframe if "入院者数" in d.value.columns)
+    total = survey[survey["地区"] == "市合計"].iloc[0]
+    # As of 0:00 on the 25th, all known now: HJ-0001's hcu 1 of 4 (6 secured) counts.
+    assert (total["入院者数"], total["確保病床数"], total["自宅療養者数"]) == (55, 89, 215)
+
+
+def test_the_new_words_speak_english(v2_city: Path) -> None:
+    at = open_app(lang="en")
+    assert any(box.value.startswith("Current phase: 3") for box in at.info)
+    assert "Secured beds" in metrics(at)
