@@ -191,6 +191,7 @@ def demo_events(now: datetime) -> list:  # noqa: ANN201
         if not (report.facility_id == "HJ-0008" and moment > now - timedelta(hours=7)):
             events.append(report)
         moment += step
+    events += v2_events(registry, events, now)
     for title, body, severity in DEMO_NOTICES:
         events.append(NoticePosted.model_validate({
             "type": "notice.posted", "version": 1, "event_id": _uuid(), "occurred_at": now,
@@ -198,6 +199,47 @@ def demo_events(now: datetime) -> list:  # noqa: ANN201
             "severity": severity, "title": title, "body": body,
         }))  # fmt: skip
     return events
+
+
+def v2_events(registry: list, history: list, now: datetime) -> list:  # noqa: ANN201
+    """Contract v2 in the demo: phase 3, secured beds and oxygen, one hotel, district counts."""
+    from schemas.events import CapacityReported
+    from schemas.events_v2 import parse_any
+
+    def event(event_type: str, org: str, at: datetime, **fields: object) -> object:
+        base = {"type": event_type, "version": 2, "event_id": _uuid(), "occurred_at": at.isoformat(),
+                "actor": {"org": org, "user": "demo"}}  # fmt: skip
+        return parse_any(base | fields)
+
+    out = [event("phase.declared", "city_hall", now - timedelta(days=2), phase="3")]
+    newest: dict[str, CapacityReported] = {}
+    for item in history:
+        if isinstance(item, CapacityReported):
+            newest[item.facility_id] = item
+    for n, facility in enumerate(registry[:6]):
+        last = newest.get(facility.facility_id)
+        if last is None or facility.facility_id == "HJ-0008":  # HJ-0008 stays stale
+            continue
+        beds = [
+            {"bed_type": line.bed_type, "usable": line.usable, "occupied": line.occupied,
+             # Two hospitals have fewer ready beds than they secured: the gap to see.
+             "secured": line.usable + (4 if n in (0, 2) else 0),
+             "oxygen": line.usable // 2}
+            for line in last.beds
+        ]  # fmt: skip
+        out.append(event("capacity.reported", "hospital", now - timedelta(minutes=20 + n),
+                         facility_id=facility.facility_id, beds=beds))  # fmt: skip
+    out.append(event("facility.registered", "city_hall", now - timedelta(days=20),
+                     facility_id="AC-0001", name={"ja": "八王子駅前ホテル（宿泊療養）"},
+                     kind="accommodation", district="八王子駅周辺"))  # fmt: skip
+    out.append(event("capacity.reported", "hospital", now - timedelta(minutes=30),
+                     facility_id="AC-0001", beds=[{"bed_type": "accommodation_room",
+                     "usable": 120, "occupied": 83, "secured": 150}]))  # fmt: skip
+    for district, home, hotel, waiting in (("八王子駅周辺", 412, 83, 21), ("南大沢", 198, 0, 9)):
+        out.append(event("district.counted", "health_centre", now - timedelta(hours=3),
+                         district=district, at_home=home, in_accommodation=hotel,
+                         awaiting_admission=waiting))  # fmt: skip
+    return out
 
 
 def placement_events(now: datetime) -> list:  # noqa: ANN201
