@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, secured
-from dashboard.formats import local_time, number, percent
+from dashboard.formats import facilities, local_time, number, percent
 from dashboard.texts import t
 
 
@@ -36,11 +36,17 @@ def has_v2(lines: pd.DataFrame) -> bool:
 
 
 def secured_metrics(lines: pd.DataFrame) -> None:
-    """確保 · 即応 · 使用率 (of secured) · 酸素 · 居室: one row of numbers."""
+    """確保 · 使用率 (of secured) · short · 酸素 · 居室: one row of numbers.
+
+    Ready-now beds are the row above's 即応病床数 already: not said twice under one name.
+    """
     total = secured.city_beds(lines)
     cells = st.columns(5)
     cells[0].metric(t("secured.secured"), number(total.secured), border=True)
-    cells[1].metric(t("secured.ready"), number(total.ready), border=True)
+    cells[1].metric(
+        t("secured.short_metric"), facilities(total.short_facilities), border=True,
+        help=t("secured.short_help", beds=number(total.short_beds)),
+    )  # fmt: skip
     cells[2].metric(
         t("secured.rate"), percent(total.occupancy), help=t("secured.rate_help"), border=True
     )

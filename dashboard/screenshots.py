@@ -207,8 +207,8 @@ def v2_events(registry: list, history: list, now: datetime) -> list:  # noqa: AN
     from schemas.events_v2 import parse_any
 
     def event(event_type: str, org: str, at: datetime, **fields: object) -> object:
-        base = {"type": event_type, "version": 2, "event_id": _uuid(), "occurred_at": at.isoformat(),
-                "actor": {"org": org, "user": "demo"}}  # fmt: skip
+        base = {"type": event_type, "version": 2, "event_id": _uuid(),
+                "occurred_at": at.isoformat(), "actor": {"org": org, "user": "demo"}}  # fmt: skip
         return parse_any(base | fields)
 
     out = [event("phase.declared", "city_hall", now - timedelta(days=2), phase="3")]

@@ -493,6 +493,11 @@ RETURNS: dict[str, tuple[str, str]] = {
         "Every hospital's ready beds meet what it secured.",
     ),
     "secured.gap": ("不足", "Short"),
+    "secured.short_metric": ("確保病床に満たない病院", "Short of secured beds"),
+    "secured.short_help": (
+        "即応病床数が確保病床数を下回る病院（不足の合計 {beds}床）。病床一覧に一覧があります。",
+        "Hospitals with fewer ready beds than they secured ({beds} beds in all); see the Board.",
+    ),
     "export.survey": ("国の週次調査（様式）", "National weekly survey (its layout)"),
     "export.survey_help": (
         "厚生労働省「療養状況等及び入院患者受入病床数等に関する調査」の列で、地区ごとと市合計。"

@@ -37,7 +37,7 @@ def test_overview_shows_the_phase_and_secured_beds_beside_ready_ones(v2_city: Pa
     assert any(box.value.startswith("現在のフェーズ: 3") for box in at.info)
     shown = metrics(at)
     # By hand (tests/unit/test_dashboard_secured.py): 89 secured, 82 ready, 52 in them.
-    assert shown["確保病床数"] == "89" and shown["即応病床数"] == "82"
+    assert shown["確保病床数"] == "89" and shown["確保病床に満たない病院"] == "1施設"
     assert shown["病床使用率（確保病床比）"] == "58.4%"
     assert shown["酸素投与可能"] == "28" and shown["宿泊療養 居室"] == "61 / 100 室"
 
