@@ -54,7 +54,7 @@ def secured_metrics(lines: pd.DataFrame) -> None:
         t("secured.oxygen"), number(total.oxygen), help=t("secured.oxygen_help"), border=True
     )
     rooms = t("secured.rooms_value", used=number(total.rooms_in_use), rooms=number(total.rooms))
-    cells[4].metric(t("secured.rooms"), rooms, border=True)
+    cells[4].metric(t("bed_type.accommodation_room"), rooms, border=True)
 
 
 def short_list(lines: pd.DataFrame, names: dict[str, str]) -> None:
@@ -70,7 +70,7 @@ def short_list(lines: pd.DataFrame, names: dict[str, str]) -> None:
                 {
                     t("col.facility"): short["facility_id"].map(lambda f: names.get(f, f)),
                     t("secured.secured"): short["secured"],
-                    t("secured.ready"): short["ready"],
+                    t("column.usable"): short["ready"],
                     t("secured.gap"): short["short"],
                 }
             ),

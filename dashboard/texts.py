@@ -470,7 +470,6 @@ RETURNS: dict[str, tuple[str, str]] = {
     ),
     "secured.title": ("確保病床と即応病床", "Secured and ready-now beds"),
     "secured.secured": ("確保病床数", "Secured beds"),
-    "secured.ready": ("即応病床数", "Ready-now beds"),
     "secured.rate": ("病床使用率（確保病床比）", "Occupancy of secured beds"),
     "secured.rate_help": (
         "入院者数 ÷ 確保病床数（国の週次調査と同じ定義。宿泊療養・臨時の医療施設・"
@@ -482,7 +481,6 @@ RETURNS: dict[str, tuple[str, str]] = {
         "即応病床のうち酸素投与ができる病床（報告のあった分）",
         "Ready beds that can give oxygen (where hospitals report it)",
     ),
-    "secured.rooms": ("宿泊療養 居室", "Accommodation rooms"),
     "secured.rooms_value": ("{used} / {rooms} 室", "{used} / {rooms} rooms"),
     "secured.short": (
         "即応病床が確保病床に満たない病院 {n}件（不足 {beds}床）",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dashboard import texts
 from schemas import glossary
-from schemas.events import BED_TYPES
+from schemas.events_v2 import BED_TYPES_V2 as BED_TYPES
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 
