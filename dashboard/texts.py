@@ -201,6 +201,7 @@ FIND: dict[str, tuple[str, str]] = {
         "stale, most available, then nearest.",
     ),
     "find.request": ("依頼する", "Request"),
+    "find.oxygen": ("酸素可 {n}", "O₂ {n}"),
     "find.request_help": (
         "この施設へ受入依頼を送ります",
         "Send a placement request to this facility",

@@ -114,7 +114,11 @@ def result_row(row, now, request: dict[str, object]) -> None:  # noqa: ANN001
     cells[0].text(names.get(row.facility_id, row.facility_id))
     cells[1].text(row.district if isinstance(row.district, str) else "")
     cells[2].text(bed_label(row.bed_type))
-    cells[3].text(f"{model.ICONS[row.level]} {number(row.available)}")
+    free = f"{model.ICONS[row.level]} {number(row.available)}"
+    if "oxygen" in request["needs"] and not pd.isna(row.oxygen):  # type: ignore[operator]
+        # Contract v2: how many of the ready beds can give oxygen, where the hospital says.
+        free += " · " + t("find.oxygen", n=number(row.oxygen))
+    cells[3].text(free)
     cells[4].text(accepting_text(row.accepting))
     cells[5].text(ed_text(row.ed_status))
     cells[6].text(freshness(row.last_report, now, row.stale))

@@ -62,3 +62,17 @@ def test_the_new_words_speak_english(v2_city: Path) -> None:
     at = open_app(lang="en")
     assert any(box.value.startswith("Current phase: 3") for box in at.info)
     assert "Secured beds" in metrics(at)
+
+
+def test_find_a_bed_says_how_many_ready_beds_give_oxygen_when_it_is_needed(
+    v2_city: Path,
+) -> None:
+    at = open_app("find")
+    before = [e.value for e in at.text]
+    assert not any("酸素可" in text for text in before)
+    at.pills(key="find_needs").set_value(["oxygen"]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = [e.value for e in at.text if "酸素可" in e.value]
+    # HJ-0001's general ward: 15 of its 45 ready beds free, 20 of the 45 with oxygen; the v1
+    # hospitals and the facilities that never said show their free beds alone.
+    assert shown == ["○ 15 · 酸素可 20"], shown
