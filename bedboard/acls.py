@@ -16,8 +16,9 @@ from kafka.admin import (
     ResourceType,
 )
 
-# The events people and hospital systems send; only the two doors write them.
-EVENT_TOPICS = ("capacity", "facilities", "placements", "notices")
+# The events people and hospital systems send; only the two doors write them. "city" holds the
+# officials' phase and district counts (contract v2).
+EVENT_TOPICS = ("capacity", "facilities", "placements", "notices", "city")
 # What a replica rolls up (consumers.rollup.ROLLED_UP): the events and the derived alerts.
 REPLICA_READS = (*EVENT_TOPICS, "alerts")
 DOORS = ("dashboard", "api")

@@ -97,11 +97,13 @@ COMMANDS: dict[str, Command] = {
         "write the day's open-data files, dictionary and manifest into a folder",
         returns.opendata_command,
         returns.opendata_options,
+        principal="replica",
     ),
     "open-feed": Command(
         "serve the open-data feed over HTTP, no sign-in (when the HTTP API does not)",
         returns.open_feed_command,
         returns.feed_options,
+        principal="replica",
     ),
     "alerts": Command(
         "derive alerts from the capacity stream",
