@@ -16,6 +16,7 @@ from api.errors import ApiError, body, language
 from api.submit import Answers, Submitter
 from api.tokens import Token, TokenStore
 from bedboard.settings import Settings
+from consumers.exports import open_feed
 from consumers.replica import LiveReplica
 from producers import forms, upload
 from producers.drafts import Draft, NotYourFacility, capacity_events
@@ -252,5 +253,20 @@ def create_app(settings: Settings) -> FastAPI:
             "replica_lag": live.lag,
             "outbox_waiting": the_door().publisher.queued,
         }
+
+    open_data: list[open_feed.Feed] = []  # made on first use: the replica lives in the lifespan
+
+    @app.get("/open/{name}", summary="Open data, no token: the day's files and data dictionary")
+    def open_file(name: str, date: str | None = None) -> Response:
+        if not open_data:
+            open_data.append(open_feed.Feed(the_door().replica.cursor, settings))
+        try:
+            body, media, headers = open_data[0].fetch(name, date)
+        except open_feed.NotFound:
+            return JSONResponse({"error": "not_found", "file": name}, status_code=404)
+        except open_feed.BadDay:
+            detail = "date: must be a past day as YYYY-MM-DD"
+            return JSONResponse({"error": "bad_date", "detail": detail}, status_code=422)
+        return Response(body, media_type=media, headers=headers)
 
     return app

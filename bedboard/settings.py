@@ -194,6 +194,7 @@ class Settings(BaseSettings):
     def tokens_path(self) -> Path:
         return self.tokens_file or self.data_dir / "api-tokens.json"
 
+
 def _codes(value: str) -> list[str]:
     # Which codes are bed types is the contract's to say: the commands check them.
     return [c.strip() for c in value.split(",") if c.strip()]

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import time as dtime
 from pathlib import Path
 
 import httpx
@@ -88,3 +89,30 @@ def test_the_feed_is_public_documented_and_never_per_facility_unless_allowed(
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "全国地方公共団体コード" in page.text and "beds-by-facility" not in page.text
     assert httpx.get(f"{feed}/beds-by-district.csv?date=2999-01-01", timeout=10).status_code == 422
+
+
+def test_the_http_api_serves_the_same_feed_without_a_token(settings: Settings) -> None:
+    from api.tokens import TokenStore
+    from tests.api_server import serving
+
+    events, _ = fixture_events()
+    publish(settings, events)
+    _, token = TokenStore(settings.tokens_path).add((), read_only=True)
+    with serving(settings.model_copy(update={"snapshot_cutoff": dtime(0, 0)})) as base:
+        # The feed makes a day's files once a minute: ask once the API's replica has the city.
+        auth = {"Authorization": f"Bearer {token}"}
+
+        def caught_up() -> bool:
+            answer = httpx.get(f"{base}/v1/board", headers=auth, timeout=10)
+            return (
+                answer.status_code == 200 and len(answer.json()["lines"]) == 8
+            )  # the fixture city's lines
+
+        until(caught_up, within=120)
+        answer = httpx.get(f"{base}/open/beds-by-district.csv?date=2026-11-25", timeout=10)
+        assert answer.status_code == 200  # no Authorization header
+        table = pd.read_csv(io.BytesIO(answer.content), dtype={"全国地方公共団体コード": str})
+        assert list(table.columns) == list(returns.load(opendata.DISTRICT).headers)
+        assert table["即応病床数"].sum() == 8 + 45 + 4 + 5 + 20 + 90 + 30 + 10
+        assert httpx.get(f"{base}/open/beds-by-facility.json", timeout=10).status_code == 404
+        assert httpx.get(f"{base}/v1/board", timeout=10).status_code == 401  # the rest needs one
