@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dashboard_city import APP, COORDINATOR, _base, city_events, facility, notice, write_replica
+from dashboard_city import APP, COORDINATOR, city_events, facility, notice, write_replica
 from streamlit.testing.v1 import AppTest
 
 from consumers.exports import FORMATS, Format
@@ -17,6 +17,7 @@ from dashboard.accounts import UsersFile
 from dashboard.data import NO_FEED_ENV
 from producers.identity import Identity
 from schemas.events import parse_event
+from tests.factories import body
 
 NASTY = "**bold** <b>x</b> [link](javascript:alert(1))"
 # The pattern lets these through; Markdown would read __…__ as bold.
@@ -29,7 +30,7 @@ def nasty_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     now = datetime.now(UTC).replace(microsecond=0)
     renamed = facility(now - timedelta(hours=1), "HJ-0001", NASTY, NASTY, NASTY[:50], 35.6, 139.3)
     report = parse_event(
-        _base("capacity.reported", now - timedelta(minutes=5), "hospital", USER)
+        body("capacity.reported", now - timedelta(minutes=5), {"org": "hospital", "user": USER})
         | {"facility_id": "HJ-0001", "beds": [{"bed_type": "hcu", "usable": 5, "occupied": 1}],
            "note": NASTY}
     )  # fmt: skip
