@@ -15,6 +15,7 @@ import logging
 import sys
 import time
 import uuid
+from pathlib import Path
 
 from quixstreams import Application
 from quixstreams.kafka.configuration import ConnectionConfig
@@ -77,6 +78,8 @@ def run(limit: int, db: str) -> int:
         loglevel="WARNING",
         use_changelog_topics=False,
         auto_create_topics=False,
+        # Beside the replica, not quixstreams' default ./state in whatever folder it runs from.
+        state_dir=str(Path(db).parent / "quix-state"),
     )
     topic = app.topic(
         settings.topic("capacity"), value_deserializer="bytes", key_deserializer="bytes"

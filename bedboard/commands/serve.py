@@ -74,6 +74,16 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     except (broker.BrokerError, admin.BrokerUnavailableError) as error:
         warn(str(error))
         return FAILED
+    try:
+        return _run(args, settings)
+    finally:
+        # Whatever stopped the demo, a failed step included, the broker it started stops too.
+        if port is not None and os.environ.get("BEDBOARD_DEMO_KEEP_BROKER") != "1":
+            broker.stop(settings.data_dir / "kafka")
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    """The demo city, its feed and its doors, until Ctrl-C or until one of them stops."""
     bedboard = [sys.executable, "-m", "bedboard"]
     if subprocess.call([*bedboard, "facilities", "import", str(DEMO_CITY)]) != DONE:
         warn(text(settings, "demo_registry_failed"))
@@ -112,6 +122,4 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
             child.wait(timeout=10)
         except subprocess.TimeoutExpired:
             child.kill()
-    if port is not None and os.environ.get("BEDBOARD_DEMO_KEEP_BROKER") != "1":
-        broker.stop(settings.data_dir / "kafka")
     return DONE
