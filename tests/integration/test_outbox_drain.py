@@ -35,7 +35,8 @@ def poll(check: Callable[[], Any], within: float = 60) -> None:
 
 
 def waiting(settings: Settings) -> int:
-    return sum(w.count for w in waiting_in(settings.outbox_path))
+    """What waits in this machine's outboxes, whichever principal queued it."""
+    return sum(w.count for path in settings.outbox_paths() for w in waiting_in(path))
 
 
 def report_line(facility_id: str = "HJ-0001") -> dict[str, Any]:

@@ -106,7 +106,7 @@ def page(name: str, who: Identity | None, **state: object) -> AppTest:
 
 
 def queued(tmp_path: Path) -> list[Event]:
-    outbox = Outbox(Settings(data_dir=tmp_path).outbox_path)
+    outbox = Outbox(Settings(data_dir=tmp_path).as_principal("dashboard").outbox_path)
     try:
         return [parse_event(record.value) for record in outbox.peek(100)]
     finally:
