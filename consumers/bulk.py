@@ -153,6 +153,7 @@ class Raw:
     timestamps: list[int] = field(default_factory=list)  # LogAppendTime, ms
     partitions: list[int] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # each record's `source` header
 
     def __len__(self) -> int:
         return len(self.values)
@@ -192,5 +193,7 @@ def check_raw(con: duckdb.DuckDBPyConnection, raw: Raw) -> Checked:
         if isinstance(outcome, Rejection):
             out.rejected.append((i, outcome))
         else:
-            out.models.append((i, Accepted(outcome, ingested, raw.partitions[i], raw.offsets[i])))
+            source = raw.sources[i] if i < len(raw.sources) else "unknown"
+            accepted = Accepted(outcome, ingested, raw.partitions[i], raw.offsets[i], source)
+            out.models.append((i, accepted))
     return out
