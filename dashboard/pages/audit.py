@@ -38,8 +38,8 @@ chosen_kinds = kind_col.multiselect(
 )
 today = datetime.now(zone).date()
 first_col, last_col, _ = st.columns([2, 2, 3])
-first = first_col.date_input(t("audit.since"), today - timedelta(days=7), key="audit_since")
-last = last_col.date_input(t("audit.until"), today, key="audit_until")
+first = first_col.date_input(t("metadata.from"), today - timedelta(days=7), key="audit_since")
+last = last_col.date_input(t("metadata.to"), today, key="audit_until")
 shown = trail.filtered(
     table,
     facilities=chosen_facilities,
@@ -50,7 +50,9 @@ shown = trail.filtered(
 )
 
 st.caption(t("audit.count", shown=len(shown), total=len(table)))
-labels = {column: t(f"audit.col.{column}") for column in trail.COLUMNS}
+# The column titles; those the filters name too use the filters' words.
+SAME_AS = {"facility_id": "column.facility_id", "person": "audit.person", "kind": "audit.kind"}
+labels = {c: t(SAME_AS.get(c, f"audit.col.{c}")) for c in trail.COLUMNS}
 view = shown[list(trail.COLUMNS)].copy()
 for column in ("occurred_at", "ingested_at"):
     view[column] = view[column].dt.tz_convert(zone).dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
