@@ -50,8 +50,10 @@ class AuditLog:
     ) -> Entry:
         if action not in ACTIONS:
             raise ValueError(f"unknown audit action {action!r}")
-        entry = Entry(datetime.now(UTC).isoformat(timespec="seconds"), actor, action,
-                      subject, detail, client)  # fmt: skip
+        # As text, whatever was passed (a client address may be missing or not a string).
+        address = client if isinstance(client, str) else ""
+        entry = Entry(datetime.now(UTC).isoformat(timespec="seconds"), str(actor), action,
+                      str(subject), str(detail), address)  # fmt: skip
         line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -237,7 +237,8 @@ def end_sessions(username: str, actor: str) -> int:
 def _from_cookie() -> Session | None:
     """The session a reload, new tab or reconnect brings back in its cookie, if still live."""
     session_id = st.context.cookies.get(COOKIE)
-    found = session_store().find(digest(session_id)) if session_id else None
+    # Only a text value is a cookie (AppTest, for one, has no HTTP request behind its context).
+    found = session_store().find(digest(session_id)) if isinstance(session_id, str) else None
     if found is None:
         return None
     user: User | None = _users().get(found.username)
@@ -301,7 +302,8 @@ def _cookie_script(method: str, code: str) -> None:
 
 
 def _client() -> str:
-    return st.context.ip_address or ""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else ""
 
 
 def _users() -> dict:

@@ -595,6 +595,25 @@ ADMIN: dict[str, tuple[str, str]] = {
     "audit.what.event": ("イベント", "Event"),
     "audit.what.rejected": ("取り込み拒否", "Rejected"),
     "audit.what.audit": ("ログイン・アカウント", "Sign-in or account"),
+    # What happened, by the audit log's action or the event's type.
+    "audit.signed_in": ("ログインした", "Signed in"),
+    "audit.sign_in_refused": ("ログインを拒否", "Sign-in refused"),
+    "audit.signed_out": ("ログアウトした", "Signed out"),
+    "audit.sessions_ended": ("セッションを終了させた", "Sessions ended"),
+    "audit.account_added": ("アカウント追加", "Account added"),
+    "audit.account_changed": ("アカウント変更", "Account changed"),
+    "audit.password_reset": ("パスワード再発行", "Password reset"),
+    "audit.account_disabled": ("アカウント無効化", "Account disabled"),
+    "audit.account_enabled": ("アカウント再有効化", "Account enabled"),
+    "audit.capacity.reported": ("病床数の報告", "Bed counts reported"),
+    "audit.facility.registered": ("施設の登録", "Facility registered"),
+    "audit.placement.requested": ("受入依頼の送信", "Placement requested"),
+    "audit.placement.responded": ("受入依頼への回答", "Placement answered"),
+    "audit.placement.closed": ("入院調整の完了", "Placement closed"),
+    "audit.notice.posted": ("お知らせの掲示", "Notice posted"),
+    "audit.notice.withdrawn": ("お知らせの取り下げ", "Notice withdrawn"),
+    "audit.alert.raised": ("アラート発生", "Alert raised"),
+    "audit.alert.cleared": ("アラート解除", "Alert cleared"),
 }
 
 TEXT: dict[str, tuple[str, str]] = {

@@ -8,7 +8,13 @@ import streamlit as st
 
 from consumers.exports.to_csv import MIME, table_csv
 from dashboard import auth, data, trail
-from dashboard.texts import lang, t
+from dashboard.texts import TEXT, lang, t
+
+
+def kind_name(kind: str) -> str:
+    """An action or event type in words; a rejection's reason code stays as it is."""
+    return t(f"audit.{kind}") if f"audit.{kind}" in TEXT else kind
+
 
 identity = auth.require_page("audit")
 zone = data.settings().zone
@@ -34,7 +40,7 @@ chosen_facilities = facility_col.multiselect(
 person = person_col.text_input(t("audit.person"), key="audit_person")
 kinds = sorted(table["kind"].dropna().unique())
 chosen_kinds = kind_col.multiselect(
-    t("audit.kind"), kinds, placeholder=t("trends.all"), key="audit_kinds"
+    t("audit.kind"), kinds, placeholder=t("trends.all"), key="audit_kinds", format_func=kind_name
 )
 today = datetime.now(zone).date()
 first_col, last_col, _ = st.columns([2, 2, 3])
@@ -57,6 +63,8 @@ view = shown[list(trail.COLUMNS)].copy()
 for column in ("occurred_at", "ingested_at"):
     view[column] = view[column].dt.tz_convert(zone).dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
 view["what"] = view["what"].map(lambda w: t(f"audit.what.{w}"))
+view["kind"] = view["kind"].map(kind_name)
+view = view.fillna("")
 st.dataframe(view.rename(columns=labels), hide_index=True, width="stretch", height=560)
 
 rows = [{labels[c]: trail.safe_cell(v) for c, v in row.items()} for row in view.to_dict("records")]

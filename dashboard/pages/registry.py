@@ -23,6 +23,11 @@ from schemas.events import BED_TYPES
 KINDS = ("hospital", "clinic", "health_centre", "temporary_facility")
 RECEIPT = "registry_receipt"
 NEW = ""  # the choice that starts an empty form
+TITLES = {
+    "facility_id": "column.facility_id", "name_ja": "registry.name_ja",
+    "name_en": "registry.name_en", "kind": "col.kind", "district": "column.district",
+    "phone": "registry.phone",
+}  # fmt: skip
 
 identity = auth.require_page("registry")
 config = data.settings()
@@ -32,8 +37,11 @@ if receipt := st.session_state.pop(RECEIPT, None):
 
 registry = data.facilities()
 if not registry.empty:
+    shown = registry[list(TITLES)].assign(
+        kind=registry["kind"].map(lambda k: t(f"facility_kind.{k}"))
+    )
     st.dataframe(
-        registry[["facility_id", "name_ja", "name_en", "kind", "district", "phone"]],
+        shown.rename(columns={c: t(key) for c, key in TITLES.items()}),
         hide_index=True,
         width="stretch",
     )
@@ -81,7 +89,7 @@ current: dict[str, Any] = (
 licensed = value(current, "licensed_beds") or {}
 with st.form(f"registry_form:{chosen}"):
     left, right = st.columns(2)
-    facility_id = left.text_input("facility_id", value(current, "facility_id") or "",
+    facility_id = left.text_input(t("column.facility_id"), value(current, "facility_id") or "",
                                   disabled=bool(chosen))  # fmt: skip
     kind = right.selectbox(
         t("col.kind"),

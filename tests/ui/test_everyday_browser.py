@@ -216,7 +216,7 @@ def test_an_admin_registers_a_facility_and_it_appears_on_the_board(
     sign_in(admin, stack, ADMIN)
     signed_in_as(admin, ADMIN)
     admin.goto(f"{stack.url}/registry")
-    admin.get_by_label("facility_id", exact=True).fill("HJ-0099")
+    admin.get_by_label("施設ID", exact=True).fill("HJ-0099")
     admin.get_by_label("施設名（日本語）").fill("高尾けやき臨時医療センター")
     admin.get_by_label("地区", exact=True).fill("高尾")
     admin.get_by_role("button", name="登録する").click()
