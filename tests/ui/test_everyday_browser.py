@@ -22,7 +22,6 @@ from test_staff_browser import WAIT_MS, browser, wait_for_http
 
 from bedboard import broker as local_broker
 from bedboard.admin import create_topics
-from bedboard.settings import Settings
 from dashboard.accounts import UsersFile, new_password, users_path
 from dashboard.launch import dashboard_argv
 from dashboard.sessions import COOKIE
@@ -31,6 +30,7 @@ from producers.identity import Identity
 from producers.publisher import Publisher
 from producers.registry import read_registry_csv
 from schemas.events import Actor
+from tests.local_kafka import on_session_broker
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser"]  # the Chromium fixture, shared with the staff tests
@@ -49,11 +49,13 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(
+    broker: str, broker_credentials: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     """The demo city's registry on the session's broker, three accounts, and the dashboard."""
     data_dir = tmp_path_factory.mktemp("everyday")
-    settings = Settings(
-        bootstrap_servers=broker, topic_prefix=f"e{uuid.uuid4().hex[:8]}.", data_dir=data_dir
+    settings = on_session_broker(
+        broker, broker_credentials, data_dir, topic_prefix=f"e{uuid.uuid4().hex[:8]}."
     )
     create_topics(settings)
     registry, problems = read_registry_csv(
