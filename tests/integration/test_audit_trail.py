@@ -81,13 +81,13 @@ def test_the_audit_page_lists_who_did_what_by_which_way_and_what_was_refused(
     assert not at.exception, [e.message for e in at.exception]
     table = at.dataframe[0].value
     rows = {(r["Person"], r["Kind"], r["Source"]): r for r in table.to_dict("records")}
-    assert ("staff.icho", "capacity.reported", "form") in rows
-    assert ("night.desk", "capacity.reported", "cli") in rows
+    assert ("staff.icho", "Bed counts reported", "form") in rows
+    assert ("night.desk", "Bed counts reported", "cli") in rows
     refused = rows[("bedmgr.bad", "schema", "capacity")]
     assert refused["Record"] == "Rejected" and "usable" in refused["Detail or reason"]
-    sign_in = rows[("staff.icho", "sign_in_refused", "dashboard")]
+    sign_in = rows[("staff.icho", "Sign-in refused", "dashboard")]
     assert "wrong password" in sign_in["Detail or reason"]
-    assert rows[("staff.icho", "capacity.reported", "form")]["Facility ID"] == "HJ-0001"
+    assert rows[("staff.icho", "Bed counts reported", "form")]["Facility ID"] == "HJ-0001"
 
     # The person filter narrows the table to one person's rows.
     at.text_input(key="audit_person").input("night.desk").run()
