@@ -166,6 +166,7 @@ class Checked:
     reports: pa.Table = field(default_factory=REPORTS_SCHEMA.empty_table)
     models: list[tuple[int, Accepted]] = field(default_factory=list)  # (position, record)
     rejected: list[tuple[int, Rejection]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # by position: each record's source header
 
 
 def check_raw(con: duckdb.DuckDBPyConnection, raw: Raw) -> Checked:
@@ -184,7 +185,7 @@ def check_raw(con: duckdb.DuckDBPyConnection, raw: Raw) -> Checked:
         reports = con.sql(CHECK_SQL).to_arrow_table().cast(REPORTS_SCHEMA)
     finally:
         con.unregister("b_raw")
-    out = Checked(reports=reports)
+    out = Checked(reports=reports, sources=raw.sources)
     passed = pc.is_in(table.column("position"), value_set=reports.column("position"))
     doubted = pc.indices_nonzero(pc.invert(passed)).to_pylist()
     for i in doubted:

@@ -179,8 +179,8 @@ class Store:
     def _log(self, topic: str, batch: Batch, reports: pa.Table, others: list[Accepted]) -> None:
         """One event_log row per new event (the audit page's who, how and when); a report's
         source is its polled record's `source` header, found by its position in the batch."""
-        raw = batch.raw.get(topic)
-        sources = raw.sources if raw is not None else []
+        checked = batch.checked.get(topic)
+        sources = checked.sources if checked is not None else []
         positions = reports.column("position").to_pylist()
         count = len(reports)
         columns = {
