@@ -110,11 +110,12 @@ def sign_in(page: Page, stack: Stack, who: Identity) -> None:
 
 
 def signed_in_as(page: Page, who: Identity) -> None:
-    expect(page.get_by_role("button", name=who.username)).to_be_visible()
+    # A reload on a loaded machine waits for the replica: the page's own timeout, not 5 s.
+    expect(page.get_by_role("button", name=who.username)).to_be_visible(timeout=WAIT_MS)
 
 
 def signed_out(page: Page) -> None:
-    expect(page.get_by_role("heading", name=SIGN_IN_HEADING)).to_be_visible()
+    expect(page.get_by_role("heading", name=SIGN_IN_HEADING)).to_be_visible(timeout=WAIT_MS)
 
 
 def poll(what: Callable[[], object], message: str, timeout: float = 15) -> object:
