@@ -524,6 +524,7 @@ RETURNS: dict[str, tuple[str, str]] = {
         "国の調査日は水曜日です（選んだ日: {day}）。",
         "The national survey is as of a Wednesday (chosen: {day}).",
     ),
+}
 
 ADMIN: dict[str, tuple[str, str]] = {
     "accounts.role": ("役割", "Role"),
