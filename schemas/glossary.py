@@ -54,7 +54,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "level.over": ("超過", "Over capacity"),
     "level.none": ("病床なし", "No beds"),
     # What a facility is (the registry's kind).
-    "facility_kind.hospital": ("病院", "Hospital"),
+    # ("hospital" is the word of "category.hospital", the returns' category of the same name)
     "facility_kind.clinic": ("診療所", "Clinic"),
     "facility_kind.health_centre": ("保健所", "Health centre"),
     "facility_kind.temporary_facility": ("臨時医療施設", "Temporary facility"),

@@ -21,6 +21,8 @@ from producers.registry import OPTIONAL, REQUIRED, RowProblem, read_registry_csv
 from schemas.events import BED_TYPES
 
 KINDS = ("hospital", "clinic", "health_centre", "temporary_facility")
+# A kind's word; a hospital is named as the returns' category of that name (one word, one key).
+KIND_WORD = {k: "category.hospital" if k == "hospital" else f"facility_kind.{k}" for k in KINDS}
 RECEIPT = "registry_receipt"
 NEW = ""  # the choice that starts an empty form
 TITLES = {
@@ -38,7 +40,7 @@ if receipt := st.session_state.pop(RECEIPT, None):
 registry = data.facilities()
 if not registry.empty:
     shown = registry[list(TITLES)].assign(
-        kind=registry["kind"].map(lambda k: t(f"facility_kind.{k}"))
+        kind=registry["kind"].map(lambda k: t(KIND_WORD[k]) if k in KIND_WORD else k)
     )
     st.dataframe(
         shown.rename(columns={c: t(key) for c, key in TITLES.items()}),
@@ -95,7 +97,7 @@ with st.form(f"registry_form:{chosen}"):
         t("col.kind"),
         KINDS,
         index=KINDS.index(value(current, "kind") or "hospital"),
-        format_func=lambda k: t(f"facility_kind.{k}"),
+        format_func=lambda k: t(KIND_WORD[k]),
     )
     name_ja = left.text_input(t("registry.name_ja"), value(current, "name_ja") or "")
     name_en = right.text_input(t("registry.name_en"), value(current, "name_en") or "")
