@@ -130,7 +130,7 @@ class Submitter:
                 if key not in known:
                     fresh.setdefault(key, event)  # the same id twice in one round: sent once
         if fresh:
-            receipt = self.publisher.publish(list(fresh.values()))
+            receipt = self.publisher.publish(list(fresh.values()), source="api")
             answered: dict[str, Status] = {
                 key: "live" if live else "queued"
                 for key, live in zip(fresh, receipt.live, strict=True)

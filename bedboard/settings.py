@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     lang: str = "ja"
     occupancy_alert_threshold: float = 0.95
     users_file: Path | None = None
-    session_ttl: timedelta = timedelta(hours=8)
+    session_ttl: timedelta = timedelta(hours=8)  # a sign-in ends this long after it began
+    session_idle: timedelta = timedelta(minutes=30)  # or after this long without a page action
     # Checkpoints of the replica (consumers/checkpoint.py): where, how often, and S3 if set.
     checkpoint_dir: Path | None = None
     checkpoint_every: timedelta = timedelta(minutes=10)
@@ -176,6 +177,14 @@ class Settings(BaseSettings):
     def replica_path(self, command: str) -> Path:
         """The replica file of a command: BEDBOARD_DB if set, else one file per command."""
         return self.db or self.data_dir / f"{command}.duckdb"
+
+    @property
+    def sessions_path(self) -> Path:
+        return self.data_dir / "sessions.sqlite"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.data_dir / "audit.jsonl"
 
     @property
     def outbox_path(self) -> Path:

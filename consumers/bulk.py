@@ -153,6 +153,7 @@ class Raw:
     timestamps: list[int] = field(default_factory=list)  # LogAppendTime, ms
     partitions: list[int] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # each record's `source` header
 
     def __len__(self) -> int:
         return len(self.values)
@@ -165,6 +166,7 @@ class Checked:
     reports: pa.Table = field(default_factory=REPORTS_SCHEMA.empty_table)
     models: list[tuple[int, Accepted]] = field(default_factory=list)  # (position, record)
     rejected: list[tuple[int, Rejection]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # by position: each record's source header
 
 
 def check_raw(con: duckdb.DuckDBPyConnection, raw: Raw) -> Checked:
@@ -183,7 +185,7 @@ def check_raw(con: duckdb.DuckDBPyConnection, raw: Raw) -> Checked:
         reports = con.sql(CHECK_SQL).to_arrow_table().cast(REPORTS_SCHEMA)
     finally:
         con.unregister("b_raw")
-    out = Checked(reports=reports)
+    out = Checked(reports=reports, sources=raw.sources)
     passed = pc.is_in(table.column("position"), value_set=reports.column("position"))
     doubted = pc.indices_nonzero(pc.invert(passed)).to_pylist()
     for i in doubted:
@@ -192,5 +194,7 @@ def check_raw(con: duckdb.DuckDBPyConnection, raw: Raw) -> Checked:
         if isinstance(outcome, Rejection):
             out.rejected.append((i, outcome))
         else:
-            out.models.append((i, Accepted(outcome, ingested, raw.partitions[i], raw.offsets[i])))
+            source = raw.sources[i] if i < len(raw.sources) else "unknown"
+            accepted = Accepted(outcome, ingested, raw.partitions[i], raw.offsets[i], source)
+            out.models.append((i, accepted))
     return out

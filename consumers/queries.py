@@ -128,6 +128,22 @@ def facilities(cur: duckdb.DuckDBPyConnection) -> pa.Table:
     ).to_arrow_table()
 
 
+def event_log(cur: duckdb.DuckDBPyConnection, limit: int) -> pa.Table:
+    """The newest applied events with their actor, source and times (the audit page)."""
+    return cur.sql(
+        "SELECT event_id, type, facility_id, actor_org, actor_user, source, occurred_at, "
+        f"ingested_at FROM event_log ORDER BY ingested_at DESC LIMIT {int(limit)}"
+    ).to_arrow_table()
+
+
+def rejected(cur: duckdb.DuckDBPyConnection, limit: int) -> pa.Table:
+    """The newest refused records with their reasons (also in the DLQ), for the audit page."""
+    return cur.sql(
+        'SELECT topic, partition, "offset", reason, detail, detail_ja, raw, ingested_at '
+        f"FROM rejected ORDER BY ingested_at DESC LIMIT {int(limit)}"
+    ).to_arrow_table()
+
+
 def last_ingest(cur: duckdb.DuckDBPyConnection) -> datetime | None:
     """The broker's ingest time (aware UTC) of the newest event this replica has applied."""
     rows = cur.execute(

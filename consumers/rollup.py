@@ -19,7 +19,7 @@ from bedboard.settings import Settings
 from consumers.bulk import Raw, check_raw
 from consumers.rules import ms_to_utc
 from consumers.store import Batch, Store
-from schemas.records import Rejection
+from schemas.records import SOURCE_HEADER, Rejection
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -203,6 +203,7 @@ class Rollup:
             raw.partitions += [tp.partition] * len(records)
             raw.offsets += [r.offset for r in records]
             newest = max(newest, *stamps)
+            raw.sources += [_source(r.headers) for r in records]
             batch.read[short] = batch.read.get(short, 0) + len(records)
             batch.next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
         if newest:
@@ -329,3 +330,11 @@ def _rejected_row(
         "dlq_key": f"{tp.topic}:{tp.partition}:{offset}",
         "headers": headers,
     }
+
+
+def _source(headers: list[tuple[str, bytes]] | None) -> str:
+    """How a record was entered, as its publisher said in the `source` header; else unknown."""
+    for name, value in headers or ():
+        if name == SOURCE_HEADER:
+            return value.decode(errors="replace")[:20] or "unknown"
+    return "unknown"

@@ -27,6 +27,7 @@ class Accepted:
     ingested_at: datetime  # the broker's LogAppendTime, aware UTC
     partition: int = 0
     offset: int = 0
+    source: str = "unknown"  # the record's `source` header (form, csv, cli...); older: unknown
 
     @property
     def order(self) -> Order:

@@ -62,6 +62,10 @@ CREATE TABLE IF NOT EXISTS district_counts (
     event_id VARCHAR, district VARCHAR, at_home INTEGER, in_accommodation INTEGER,
     awaiting_admission INTEGER, occurred_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ,
     src_partition INTEGER, src_offset BIGINT);
+-- Every applied event, for the audit page: who, how it was entered (the source header), when.
+CREATE TABLE IF NOT EXISTS event_log (
+    event_id VARCHAR, type VARCHAR, facility_id VARCHAR, actor_org VARCHAR, actor_user VARCHAR,
+    source VARCHAR, occurred_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS alerts (
     alert_id VARCHAR PRIMARY KEY, facility_id VARCHAR, kind VARCHAR, detail VARCHAR,
     raised_at TIMESTAMPTZ, cleared_at TIMESTAMPTZ);

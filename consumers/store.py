@@ -37,6 +37,15 @@ from schemas.events import (
 )
 from schemas.events_v2 import DistrictCounted, PhaseDeclared
 
+EVENT_LOG_COLUMNS = (
+    "event_id", "type", "facility_id", "actor_org", "actor_user", "source", "occurred_at",
+    "ingested_at",
+)  # fmt: skip
+EVENT_LOG_SCHEMA = pa.schema(
+    [(name, pa.string()) for name in EVENT_LOG_COLUMNS[:6]]
+    + [(name, pa.timestamp("us", tz="UTC")) for name in EVENT_LOG_COLUMNS[6:]]
+)
+
 # Opening a replica lives in consumers.schema; these names stay importable from here.
 __all__ = ["Batch", "ReplicaLocked", "Store", "connect", "opened"]
 
@@ -130,7 +139,9 @@ class Store:
         if len(table):
             self._capacity(table)
         kept = set(new.to_pylist()) if others else set()
-        for _, record in sorted((x for x in others if x[0] in kept), key=lambda x: x[0]):
+        fresh = sorted((x for x in others if x[0] in kept), key=lambda x: x[0])
+        self._log(topic, batch, table, [record for _, record in fresh])
+        for _, record in fresh:
             e = record.event  # few, and their order matters
             if isinstance(e, FacilityRegistered):
                 self._facility(record)
@@ -164,6 +175,35 @@ class Store:
             self.con.execute("INSERT INTO seen_events SELECT event_id, ? FROM b_fresh", [topic])
             self.con.unregister("b_fresh")
         return fresh.column("position").combine_chunks()
+
+    def _log(self, topic: str, batch: Batch, reports: pa.Table, others: list[Accepted]) -> None:
+        """One event_log row per new event (the audit page's who, how and when); a report's
+        source is its polled record's `source` header, found by its position in the batch."""
+        checked = batch.checked.get(topic)
+        sources = checked.sources if checked is not None else []
+        positions = reports.column("position").to_pylist()
+        count = len(reports)
+        columns = {
+            "event_id": reports.column("event_id").to_pylist()
+            + [str(r.event.event_id) for r in others],
+            "type": ["capacity.reported"] * count + [r.event.type for r in others],  # type: ignore[attr-defined]
+            "facility_id": reports.column("facility_id").to_pylist()
+            + [getattr(r.event, "facility_id", None) for r in others],
+            "actor_org": reports.column("actor_org").to_pylist()
+            + [r.event.actor.org for r in others],
+            "actor_user": reports.column("actor_user").to_pylist()
+            + [r.event.actor.user for r in others],
+            "source": [sources[p] if p < len(sources) else "unknown" for p in positions]
+            + [r.source for r in others],
+            "occurred_at": reports.column("occurred_at").to_pylist()
+            + [r.event.occurred_at for r in others],
+            "ingested_at": reports.column("ingested_at").to_pylist()
+            + [r.ingested_at for r in others],
+        }
+        if columns["event_id"]:
+            self.con.register("b_log", pa.table(columns, schema=EVENT_LOG_SCHEMA))
+            self.con.execute("INSERT INTO event_log SELECT * FROM b_log")
+            self.con.unregister("b_log")
 
     def _capacity(self, reports: pa.Table) -> None:
         """Reports and their lines go to DuckDB as Arrow columns (REPORTS_SCHEMA)."""

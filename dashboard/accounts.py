@@ -97,6 +97,7 @@ class User:
     facilities: tuple[str, ...] = ()
     password_hash: str | None = None
     created_at: str = ""
+    disabled: bool = False  # refused at sign-in, and every session of it ended
 
     @property
     def identity(self) -> Identity:
@@ -154,6 +155,7 @@ class UsersFile:
                     facilities=tuple(entry.get("facilities", ())),
                     password_hash=entry.get("password_hash"),
                     created_at=entry.get("created_at", ""),
+                    disabled=bool(entry.get("disabled", False)),
                 )
                 for name, entry in entries.items()
             }
@@ -188,6 +190,37 @@ class UsersFile:
             self._save(users)
         return user
 
+    def change(
+        self,
+        username: str,
+        *,
+        role: str | None = None,
+        facilities: tuple[str, ...] | None = None,
+        password: str | None = None,
+        disabled: bool | None = None,
+    ) -> User:
+        """Change an account's role, facilities, password or disabled flag (None: unchanged)."""
+        with self._locked():
+            users = self.load()
+            if username not in users:
+                raise UserError("username", "unknown_user")
+            user = users[username]
+            new_role = role if role is not None else user.role
+            new_facilities = tuple(facilities) if facilities is not None else user.facilities
+            check_account(username, new_role, new_facilities)
+            if password is not None:
+                check_password(username, password)
+            user = replace(
+                user,
+                role=cast(Role, new_role),  # checked above
+                facilities=new_facilities,
+                password_hash=_hasher.hash(password) if password else user.password_hash,
+                disabled=user.disabled if disabled is None else disabled,
+            )
+            users[username] = user
+            self._save(users)
+        return user
+
     def remove(self, username: str) -> None:
         with self._locked():
             users = self.load()
@@ -204,7 +237,7 @@ class UsersFile:
             _hasher.verify(stored or _dummy_hash(), password[:MAX_PASSWORD])
         except (VerificationError, InvalidHashError):
             return None
-        if user is None or stored is None:
+        if user is None or stored is None or user.disabled:
             return None
         if _hasher.check_needs_rehash(stored):
             with self._locked():
@@ -234,6 +267,7 @@ class UsersFile:
                 "facilities": list(u.facilities),
                 **({"password_hash": u.password_hash} if u.password_hash else {}),
                 "created_at": u.created_at,
+                **({"disabled": True} if u.disabled else {}),
             }
             for name, u in sorted(users.items())
         }

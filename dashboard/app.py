@@ -42,6 +42,7 @@ chosen = st.navigation(
     pages(identity.role if identity else None), position="top" if identity else "hidden"
 )
 if identity is not None:
+    auth.deliver_cookie()
     bar, account = st.columns([8, 1], vertical_alignment="center")
     with bar:
         widgets.top_bar()

@@ -194,6 +194,28 @@ def notice_list() -> list[dict[str, Any]]:
     return _notice_list(_path())
 
 
+@st.cache_data(ttl=CACHE_S, show_spinner=False)
+def _event_log(path: str, limit: int) -> pd.DataFrame:
+    with _cursor(path) as cur:
+        return queries.event_log(cur, limit).to_pandas()
+
+
+def event_log(limit: int = 20_000) -> pd.DataFrame:
+    """The newest applied events with actor, source and times."""
+    return _event_log(_path(), limit)
+
+
+@st.cache_data(ttl=CACHE_S, show_spinner=False)
+def _rejected(path: str, limit: int) -> pd.DataFrame:
+    with _cursor(path) as cur:
+        return queries.rejected(cur, limit).to_pandas()
+
+
+def rejected(limit: int = 5_000) -> pd.DataFrame:
+    """The newest records the replica refused, with their reasons."""
+    return _rejected(_path(), limit)
+
+
 # What a form is about to change is read fresh, never from the cache: the report form follows a
 # newer report the moment it is stored, and an answer goes to the facility as stored now.
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bedboard.settings import Settings
 
-APP = Path(__file__).resolve().parent / "app.py"
+# The server adds the session-cookie endpoint beside the app (dashboard/server.py).
+APP = Path(__file__).resolve().parent / "server.py"
 
 
 def dashboard_argv(port: int, settings: Settings | None = None) -> list[str]:

@@ -46,6 +46,9 @@ NAVIGATION: tuple[Entry, ...] = (
     Entry("placements", ":material/forum:", MAY["close"], hospital=True),
     Entry("notices", ":material/campaign:", MAY["notice"], hospital=True),
     Entry("export", ":material/download:", ("coordinator", "official", "admin"), hospital=True),
+    Entry("accounts", ":material/manage_accounts:", ("admin",)),
+    Entry("registry", ":material/domain_add:", ("admin",)),
+    Entry("audit", ":material/history:", ("official", "admin")),
 )
 BY_NAME = {entry.name: entry for entry in NAVIGATION}
 

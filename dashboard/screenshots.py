@@ -34,7 +34,11 @@ PAGES = {
     "coordinator": ("overview", "board", "facility", "map", "trends", "find", "export",
                     "placements"),
     "hospital_staff": ("report", "inbox"),
+    "admin": ("accounts", "registry", "audit"),
 }  # fmt: skip
+# Pages also photographed on a phone's screen (390 x 844), as `<page>_<lang>_phone.png`.
+PHONE_PAGES = ("accounts", "registry", "audit")
+PHONE: Any = {"width": 390, "height": 844}
 # What each page shows once it has drawn, so that the picture is never taken half-way: an
 # element, or (for the demo's placements) text that is there once the replica has caught up.
 READY = {
@@ -48,6 +52,9 @@ READY = {
     "placements": "text=ICU満床のため",
     "report": '[data-testid="stForm"]',
     "inbox": "text=SpO2 90%",
+    "accounts": '[data-testid="stDataFrame"]',
+    "registry": '[data-testid="stForm"]',
+    "audit": '[data-testid="stDataFrame"]',
 }
 CATCH_UP_S = 180  # a month of history takes the dashboard's replica a while to roll up
 # A page's heading is its navigation title, except where it says more.
@@ -61,6 +68,7 @@ VIEWPORT: Any = {"width": 1440, "height": 900}
 DEMO_USERS = {
     "coordinator": ("coordinator.demo", ()),
     "hospital_staff": ("staff.hj0001", ("HJ-0001",)),
+    "admin": ("admin.demo", ()),
 }
 HISTORY = timedelta(days=30)
 DEMO_NOTICES = (
@@ -97,15 +105,22 @@ def sign_in(page: Page, user: str, password: str) -> None:
 
 
 def open_page(page: Page, url: str, name: str, lang: str, home: str) -> None:
-    """Go to a page through the navigation (a reload would start a new, signed-out session),
-    again until it shows what it is ready with (the replica may still be catching up)."""
+    """Go to a page through the navigation, or by its address when the navigation has no room
+    for its link (the session cookie keeps the sign-in), again until it shows what it is ready
+    with (the replica may still be catching up)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from dashboard.texts import t
 
     href = f"{url.rstrip('/')}/" + ("" if name == home else name)
     heading = t(HEADINGS.get(name, f"page.{name}"), lang)
     deadline = time.monotonic() + CATCH_UP_S
     while True:
-        page.click(f'[data-testid="stTopNavLink"][href="{href}"]')
+        link = page.locator(f'[data-testid="stTopNavLink"][href="{href}"]')
+        try:
+            link.first.click(timeout=5_000)
+        except PlaywrightTimeout:  # folded away on a phone, or covered
+            page.goto(f"{href}?lang={lang}")
         page.locator("h3", has_text=heading).first.wait_for(timeout=60_000)
         idle(page)
         if page.locator(READY[name]).count() or time.monotonic() > deadline:
@@ -123,8 +138,10 @@ def capture(
     url: str, out: Path, accounts: dict[str, tuple[str, str]], langs: tuple[str, ...] = ("ja", "en")
 ) -> list[Path]:
     """Sign in as each role with an account, open its pages in each language, and save
-    `<page>_<lang>.png`."""
+    `<page>_<lang>.png` (and `<page>_<lang>_phone.png` for PHONE_PAGES)."""
     from playwright.sync_api import sync_playwright
+
+    from dashboard.navigation import pages_for
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -136,14 +153,20 @@ def capture(
                 page = context.new_page()
                 page.goto(url)
                 sign_in(page, user, password)
+                home = pages_for(role)[0].name
                 for lang in langs:
                     switch_language(page, lang)
                     for name in PAGES[role]:
-                        open_page(page, url, name, lang, home=PAGES[role][0])
-                        path = out / f"{name}_{lang}.png"
-                        page.screenshot(path=str(path))
-                        written.append(path)
-                        log.info("wrote %s", path)
+                        for size, suffix in ((VIEWPORT, ""), (PHONE, "_phone")):
+                            if suffix and name not in PHONE_PAGES:
+                                continue
+                            page.set_viewport_size(size)
+                            open_page(page, url, name, lang, home=home)
+                            path = out / f"{name}_{lang}{suffix}.png"
+                            page.screenshot(path=str(path), full_page=bool(suffix))
+                            written.append(path)
+                            log.info("wrote %s", path)
+                        page.set_viewport_size(VIEWPORT)
                 context.close()
         finally:
             browser.close()
@@ -310,7 +333,7 @@ def own_demo(workdir: Path) -> Iterator[tuple[str, dict[str, tuple[str, str]]]]:
         events = [*demo_events(now), *placement_events(now)]
         with Publisher(settings) as publisher:
             for first in range(0, len(events), 2000):
-                receipt = publisher.publish(events[first : first + 2000])
+                receipt = publisher.publish(events[first : first + 2000], source="simulator")
                 if receipt.queued:
                     raise RuntimeError(f"the broker did not take {receipt.queued} demo events")
         web = free_port()
@@ -349,6 +372,10 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("BEDBOARD_SCREENSHOT_PASSWORD"),
         help="its password (better given as BEDBOARD_SCREENSHOT_PASSWORD)",
     )
+    parser.add_argument(
+        "--roles", nargs="+", choices=tuple(PAGES), default=tuple(PAGES),
+        help="whose pages to photograph (all by default)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.url:
@@ -360,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="bedboard-shots-") as workdir,
         own_demo(Path(workdir)) as (url, accounts),
     ):
-        capture(url, args.out, accounts)
+        capture(url, args.out, {role: accounts[role] for role in args.roles})
     return 0
 
 

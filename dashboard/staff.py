@@ -42,9 +42,9 @@ def publisher() -> Publisher:
     return runtime.get().publisher
 
 
-def send(events: Sequence[Event]) -> Receipt:
-    """Publish events; what the broker does not acknowledge is kept in the outbox."""
-    return publisher().publish(list(events))
+def send(events: Sequence[Event], source: str = "form") -> Receipt:
+    """Publish events (a form's, or "csv" from a file); unacknowledged ones wait in the outbox."""
+    return publisher().publish(list(events), source=source)
 
 
 def show_receipt(receipt: Receipt, settings: Settings) -> None:

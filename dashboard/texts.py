@@ -26,6 +26,9 @@ APP: dict[str, tuple[str, str]] = {
     "page.placements": ("入院調整", "Placements"),
     "page.notices": ("お知らせ", "Notices"),
     "page.export": ("データ出力", "Data export"),
+    "page.accounts": ("アカウント管理", "Accounts"),
+    "page.registry": ("施設登録", "Facility registry"),
+    "page.audit": ("監査記録", "Audit trail"),
     # The live header.
     "live.badge_on": ("ライブ", "Live"),
     "live.badge_off": ("停止中", "Paused"),
@@ -257,6 +260,14 @@ SIGN_IN: dict[str, tuple[str, str]] = {
     "auth.signed_in": ("{user}（{role}）", "{user} ({role})"),
     "auth.facilities": ("担当: {facilities}", "For: {facilities}"),
     "auth.logout": ("ログアウト", "Sign out"),
+    "auth.signed_out": (
+        "ログアウトしました（他のタブでもログアウトされます）。",
+        "You are signed out (in your other tabs too).",
+    ),
+    "auth.session_gone": (
+        "このセッションは終了しました（ログアウトまたは管理者による終了）。もう一度ログインしてください。",
+        "This session has ended (signed out, or ended by an administrator). Please sign in again.",
+    ),
 }
 
 SENDING: dict[str, tuple[str, str]] = {
@@ -515,6 +526,97 @@ RETURNS: dict[str, tuple[str, str]] = {
     ),
 }
 
+ADMIN: dict[str, tuple[str, str]] = {
+    "accounts.role": ("役割", "Role"),
+    "accounts.facilities": ("担当施設", "Facilities"),
+    "accounts.facilities_help": (
+        "病院スタッフのみ。施設IDをカンマ区切りで（例: HJ-0001, HJ-0002）",
+        "Hospital staff only: facility ids separated by commas (e.g. HJ-0001, HJ-0002)",
+    ),
+    "accounts.active": ("有効", "Active"),
+    "accounts.disabled": ("無効", "Disabled"),
+    "accounts.sessions": ("ログイン中のセッション", "Open sessions"),
+    "accounts.add": ("アカウントを追加", "Add an account"),
+    "accounts.change": ("アカウントを変更", "Change an account"),
+    "accounts.pick": ("変更するアカウント", "Account to change"),
+    "accounts.save": ("役割と担当施設を保存", "Save role and facilities"),
+    "accounts.reset": ("パスワードを再発行", "Reset password"),
+    "accounts.disable": ("無効にする", "Disable"),
+    "accounts.enable": ("有効に戻す", "Enable again"),
+    "accounts.end_sessions": ("全セッションを終了", "End all sessions"),
+    "accounts.not_yourself": (
+        "自分のアカウントは無効にできません。",
+        "You cannot disable your own account.",
+    ),
+    "accounts.ended": (
+        "{user} のセッションを {n} 件終了しました。",
+        "Ended {n} session(s) of {user}.",
+    ),
+    "accounts.password_once": (
+        "{user} の新しいパスワードです。この画面を離れると二度と表示されません。"
+        "本人に安全な方法で伝えてください。",
+        "The new password of {user}. It is shown only this once: pass it on by a safe channel.",
+    ),
+    "registry.edit": ("施設を追加・編集", "Add or edit a facility"),
+    "registry.new": ("（新しい施設）", "(a new facility)"),
+    "registry.name_ja": ("施設名（日本語）", "Name (Japanese)"),
+    "registry.name_en": ("施設名（英語）", "Name (English)"),
+    "registry.phone": ("電話番号", "Phone"),
+    "registry.lat": ("緯度", "Latitude"),
+    "registry.lon": ("経度", "Longitude"),
+    "registry.licensed": (
+        "許可病床数（病床種別ごと、任意）",
+        "Licensed beds per bed type (optional)",
+    ),
+    "registry.save": ("登録する", "Register"),
+    "registry.import": ("施設台帳CSVの取り込み", "Import the registry CSV"),
+    "registry.import_help": (
+        "施設台帳CSV（facility_id, name_ja, kind, district …）。"
+        "誤りが1つでもあれば何も登録しません。",
+        "The registry CSV (facility_id, name_ja, kind, district …). "
+        "One error and nothing is registered.",
+    ),
+    "registry.import_send": ("取り込む", "Import"),
+    "audit.lead": (
+        "すべてのイベント（誰が・どの経路で・いつ）、取り込めなかったレコードとその理由、"
+        "ログインとアカウント操作の記録です。",
+        "Every event (who, by which way, when), every refused record with its reason, "
+        "and every sign-in and account change.",
+    ),
+    "audit.empty": ("記録はまだありません。", "Nothing recorded yet."),
+    "audit.person": ("操作した人", "Person"),
+    "audit.kind": ("種類", "Kind"),
+    "audit.count": ("{total} 件中 {shown} 件を表示", "Showing {shown} of {total}"),
+    "audit.download": ("CSVで保存", "Download CSV"),
+    "audit.col.occurred_at": ("発生時刻", "Occurred"),
+    "audit.col.ingested_at": ("取り込み時刻", "Ingested"),
+    "audit.col.what": ("記録の種類", "Record"),
+    "audit.col.source": ("経路", "Source"),
+    "audit.col.detail": ("詳細・理由", "Detail or reason"),
+    "audit.what.event": ("イベント", "Event"),
+    "audit.what.rejected": ("取り込み拒否", "Rejected"),
+    "audit.what.audit": ("ログイン・アカウント", "Sign-in or account"),
+    # What happened, by the audit log's action or the event's type.
+    "audit.signed_in": ("ログインした", "Signed in"),
+    "audit.sign_in_refused": ("ログインを拒否", "Sign-in refused"),
+    "audit.signed_out": ("ログアウトした", "Signed out"),
+    "audit.sessions_ended": ("セッションを終了させた", "Sessions ended"),
+    "audit.account_added": ("アカウント追加", "Account added"),
+    "audit.account_changed": ("アカウント変更", "Account changed"),
+    "audit.password_reset": ("パスワード再発行", "Password reset"),
+    "audit.account_disabled": ("アカウント無効化", "Account disabled"),
+    "audit.account_enabled": ("アカウント再有効化", "Account enabled"),
+    "audit.capacity.reported": ("病床数の報告", "Bed counts reported"),
+    "audit.facility.registered": ("施設の登録", "Facility registered"),
+    "audit.placement.requested": ("受入依頼の送信", "Placement requested"),
+    "audit.placement.responded": ("受入依頼への回答", "Placement answered"),
+    "audit.placement.closed": ("入院調整の完了", "Placement closed"),
+    "audit.notice.posted": ("お知らせの掲示", "Notice posted"),
+    "audit.notice.withdrawn": ("お知らせの取り下げ", "Notice withdrawn"),
+    "audit.alert.raised": ("アラート発生", "Alert raised"),
+    "audit.alert.cleared": ("アラート解除", "Alert cleared"),
+}
+
 TEXT: dict[str, tuple[str, str]] = {
     **APP,
     **RETURNS,
@@ -524,6 +626,7 @@ TEXT: dict[str, tuple[str, str]] = {
     **MAP_AND_TRENDS,
     **FIND,
     **SIGN_IN,
+    **ADMIN,
     **SENDING,
     **REPORT,
     **PLACEMENTS,

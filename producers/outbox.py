@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     topic TEXT NOT NULL,
     key BLOB,
     value BLOB NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT ''
 )
 """
 
@@ -31,6 +32,7 @@ class Record:
     key: bytes | None
     value: bytes
     id: int = 0  # assigned by the outbox; 0 before it is stored
+    source: str = ""  # how it was entered (form, csv, cli...): the record's `source` header
 
 
 @dataclass(frozen=True)
@@ -71,18 +73,20 @@ class Outbox:
         # FULL: a queued submission must survive a power cut, not only a crash of this process.
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
+        if "source" not in columns:  # an outbox from before records carried their source
+            self._db.execute("ALTER TABLE outbox ADD COLUMN source TEXT NOT NULL DEFAULT ''")
 
     def put(self, records: Iterable[Record]) -> int:
         """Append records in order, in one transaction; returns how many were stored."""
-        rows = [
-            (r.topic, r.key, r.value, datetime.now(UTC).isoformat(timespec="microseconds"))
-            for r in records
-        ]
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        rows = [(r.topic, r.key, r.value, now, r.source) for r in records]
         if not rows:
             return 0
         with self._lock, self._transaction():
             self._db.executemany(
-                "INSERT INTO outbox (topic, key, value, created_at) VALUES (?, ?, ?, ?)", rows
+                "INSERT INTO outbox (topic, key, value, created_at, source) VALUES (?, ?, ?, ?, ?)",
+                rows,
             )
         return len(rows)
 
@@ -90,9 +94,9 @@ class Outbox:
         """The n oldest records, oldest first, without removing them."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, topic, key, value FROM outbox ORDER BY id LIMIT ?", (n,)
+                "SELECT id, topic, key, value, source FROM outbox ORDER BY id LIMIT ?", (n,)
             ).fetchall()
-        return [Record(topic, key, value, id_) for id_, topic, key, value in rows]
+        return [Record(topic, key, value, id_, source) for id_, topic, key, value, source in rows]
 
     def remove(self, ids: Sequence[int]) -> None:
         """Forget records that the broker has acknowledged."""

@@ -18,6 +18,7 @@ from kafka.errors import KafkaError
 from bedboard.settings import Settings
 from producers.outbox import Outbox, Record
 from schemas.events import Event, to_json
+from schemas.records import SOURCE_HEADER
 from schemas.topics import TOPIC_OF_TYPE, TOPICS
 
 log = logging.getLogger(__name__)
@@ -136,9 +137,13 @@ class Publisher:
         """How many records wait in the outbox (from any process sharing it)."""
         return len(self._outbox)
 
-    def publish(self, events: Sequence[Event]) -> Receipt:
-        """Send events after anything already queued; keep what is not acknowledged."""
-        records = [self._record(event) for event in events]
+    def publish(self, events: Sequence[Event], source: str = "") -> Receipt:
+        """Send events after anything already queued; keep what is not acknowledged.
+
+        `source` says how they were entered (form, csv, api, cli, simulator); it travels as the
+        records' `source` header, which the replica keeps for the audit page.
+        """
+        records = [self._record(event, source) for event in events]
         none_live = (False,) * len(records)
         with self._lock, self._outbox.exclusive():
             drained = 0
@@ -240,13 +245,12 @@ class Publisher:
             finally:
                 self._outbox.close()
 
-    def _record(self, event: Event) -> Record:
+    def _record(self, event: Event, source: str) -> Record:
         topic = TOPIC_OF_TYPE[event.type]  # type: ignore[attr-defined]
         key_field = TOPICS[topic].key_field
         key = getattr(event, key_field) if key_field else None
-        return Record(
-            self.settings.topic(topic), None if key is None else str(key).encode(), to_json(event)
-        )
+        key_bytes = None if key is None else str(key).encode()
+        return Record(self.settings.topic(topic), key_bytes, to_json(event), source=source)
 
     def _drain_locked(self) -> int:
         drained = 0
@@ -268,7 +272,10 @@ class Publisher:
         try:
             producer = self._get_producer()
             for record in records:
-                futures.append(producer.send(record.topic, value=record.value, key=record.key))
+                headers = [(SOURCE_HEADER, record.source.encode())] if record.source else None
+                futures.append(
+                    producer.send(record.topic, value=record.value, key=record.key, headers=headers)
+                )
         except KafkaError as error:
             # Typically no metadata within the timeout: the broker is down or the topic missing.
             log.warning("could not send to the broker: %s", error)

@@ -69,7 +69,7 @@ PROGRESS_EVERY_S = 60
 
 
 class Publishes(Protocol):
-    def publish(self, events: Sequence[Event]) -> Receipt: ...
+    def publish(self, events: Sequence[Event], source: str = ...) -> Receipt: ...
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,9 @@ class Simulator:
             due = min(MAX_BATCH, int((now_mono - began) * rate) + 1 - made)
             if due > 0:
                 now = datetime.now(UTC)
-                receipt = publisher.publish([self.next_report(now) for _ in range(due)])
+                receipt = publisher.publish(
+                    [self.next_report(now) for _ in range(due)], source="simulator"
+                )
                 made, sent, queued = made + due, sent + receipt.sent, queued + receipt.queued
             if now_mono - last_log >= PROGRESS_EVERY_S:
                 log.info("simulated %d reports: %d sent, %d queued", made, sent, queued)

@@ -53,6 +53,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "level.full": ("満床", "Full"),
     "level.over": ("超過", "Over capacity"),
     "level.none": ("病床なし", "No beds"),
+    # What a facility is (the registry's kind).
+    # ("hospital" is the word of "category.hospital", the returns' category of the same name)
+    "facility_kind.clinic": ("診療所", "Clinic"),
+    "facility_kind.health_centre": ("保健所", "Health centre"),
+    "facility_kind.temporary_facility": ("臨時医療施設", "Temporary facility"),
     # Who someone is.
     "role.hospital_staff": ("病院スタッフ", "Hospital staff"),
     "role.coordinator": ("保健所 調整担当", "Health-centre coordinator"),

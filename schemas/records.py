@@ -14,6 +14,9 @@ from schemas.problems import Problem, problems_of
 MAX_RECORD_BYTES = 64 * 1024
 # An event may claim a time this far after it was received (clocks drift), not further.
 FUTURE_TOLERANCE = timedelta(minutes=10)
+# The Kafka header in which a publisher says how a record was entered: form, csv, api, cli,
+# simulator. Not part of the event (the contract is unchanged); the replica keeps it for audit.
+SOURCE_HEADER = "source"
 MAX_DETAIL = 2000  # characters of a rejection's detail kept in headers and the rejected table
 
 

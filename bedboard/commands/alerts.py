@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from functools import partial
 
 from kafka.errors import KafkaError
 
@@ -29,7 +30,7 @@ def alerts(args: argparse.Namespace, settings: Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         with Publisher(settings) as publisher:
-            processor = AlertProcessor(settings, publisher.publish)
+            processor = AlertProcessor(settings, partial(publisher.publish, source="alerts"))
             say(
                 text(
                     settings,

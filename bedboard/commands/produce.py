@@ -121,7 +121,7 @@ def _publish(publisher: Publisher, events: Sequence[Event], settings: Settings) 
     sent = queued = drained = 0
     # At least one call, even with no events: it sends what the outbox holds first.
     for start in range(0, max(len(events), 1), CHUNK):
-        receipt = publisher.publish(events[start : start + CHUNK])
+        receipt = publisher.publish(events[start : start + CHUNK], source="cli")
         sent, queued, drained = (
             sent + receipt.sent,
             queued + receipt.queued,

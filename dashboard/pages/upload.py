@@ -79,5 +79,5 @@ if uploaded is not None:
         rows = sum(len(event.beds) for event in events)
         st.success(t("upload.ok", rows=rows, facilities=len(events)), icon=":material/task_alt:")
         if st.button(t("upload.send"), type="primary", icon=":material/send:"):
-            st.session_state[SENT] = (digest, staff.send(events))
+            st.session_state[SENT] = (digest, staff.send(events, source="csv"))
             st.rerun()

@@ -136,7 +136,7 @@ class Recorder:
         self.events: list[Event] = []
         self.stop_after, self.stop = stop_after, stop
 
-    def publish(self, events: Sequence[Event]) -> Receipt:
+    def publish(self, events: Sequence[Event], source: str = "") -> Receipt:
         self.events.extend(events)
         if self.stop and self.stop_after is not None and len(self.events) >= self.stop_after:
             self.stop.set()
