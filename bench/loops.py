@@ -53,7 +53,9 @@ def bare(settings: Settings, limit: int | None) -> int:
 
 
 NAIVE_LINE = """
-INSERT INTO current_beds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO current_beds (facility_id, bed_type, usable, occupied, occurred_at, ingested_at,
+                          src_partition, src_offset, event_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (facility_id, bed_type) DO UPDATE SET
     usable = excluded.usable, occupied = excluded.occupied, occurred_at = excluded.occurred_at,
     ingested_at = excluded.ingested_at, src_partition = excluded.src_partition,
@@ -98,7 +100,10 @@ def _apply_one(con: Any, tp: TopicPartition, record: Any) -> None:
     for bed in event.beds:
         line = [str(event.event_id), event.facility_id, bed.bed_type, bed.usable, bed.occupied]
         con.execute(
-            "INSERT INTO capacity_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", line + [*where]
+            "INSERT INTO capacity_lines (event_id, facility_id, bed_type, usable, occupied, "
+            "occurred_at, ingested_at, src_partition, src_offset) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            line + [*where],
         )
         con.execute(NAIVE_LINE, [*line[1:], *where, str(event.event_id)])
     con.execute(
