@@ -7,6 +7,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
+from consumers.exports import returns
 from dashboard import data, secured
 from dashboard.formats import facilities, local_time, number, percent
 from dashboard.texts import t
@@ -76,3 +77,18 @@ def short_list(lines: pd.DataFrame, names: dict[str, str]) -> None:
             ),
             hide_index=True,
         )
+
+
+def survey_preview(made: returns.Return) -> pd.DataFrame:
+    """The survey's rows under the form's headers; an empty text cell (no phase yet) reads "—".
+
+    Numbers stay numbers, so that the table sorts; only text columns take the dashboard's mark.
+    """
+    table = pd.DataFrame(
+        [{c.header: row[c.key] for c in made.layout.columns} for row in made.rows],
+        columns=list(made.layout.headers),
+    )
+    for header in table.columns:
+        if table[header].map(lambda v: v is None or isinstance(v, str)).all():
+            table[header] = table[header].fillna("—")
+    return table

@@ -76,3 +76,18 @@ def test_find_a_bed_says_how_many_ready_beds_give_oxygen_when_it_is_needed(
     # HJ-0001's general ward: 15 of its 45 ready beds free, 20 of the 45 with oxygen; the v1
     # hospitals and the facilities that never said show their free beds alone.
     assert shown == ["○ 15 · 酸素可 20"], shown
+
+
+def test_survey_preview_marks_a_week_with_no_phase_yet_with_the_dashboards_dash(
+    v2_city: Path,
+) -> None:
+    at = open_app("export")
+    # The 18th comes before the first phase (declared on the 21st): the phase cell is empty.
+    at.date_input(key="export_survey").set_value(date(2026, 11, 18)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    survey = next(d.value for d in at.dataframe if "フェーズ" in d.value.columns)
+    assert len(survey) and list(survey["フェーズ"]) == ["—"] * len(survey)
+    # A week with a phase shows it as it is.
+    at.date_input(key="export_survey").set_value(date(2026, 11, 25)).run()
+    survey = next(d.value for d in at.dataframe if "フェーズ" in d.value.columns)
+    assert set(survey["フェーズ"]) == {"3"}
