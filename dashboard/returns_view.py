@@ -7,6 +7,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
+from consumers import city
 from consumers.exports import returns
 from dashboard import data, secured
 from dashboard.formats import facilities, local_time, number, percent
@@ -28,7 +29,10 @@ def has_v2(lines: pd.DataFrame) -> bool:
     return bool(
         len(lines)
         and (
-            lines["secured_beds"].notna().any()
+            # A v1 registration keeps an empty plan ("{}"): only a plan with beds in it is v2.
+            lines["secured_beds"]
+            .map(lambda p: isinstance(p, str) and bool(city.registry_secured(p)))
+            .any()
             or (lines["short"] > 0).any()
             or (lines["oxygen"] > 0).any()
             or (lines["category"] != "hospital").any()
