@@ -478,6 +478,10 @@ EXPORT: dict[str, tuple[str, str]] = {
 
 # Contract v2's categories on the board, the overview and the export page.
 RETURNS: dict[str, tuple[str, str]] = {
+    "phase.declare": ("フェーズを宣言する", "Declare the phase"),
+    "phase.current": ("現在のフェーズ", "Current phase"),
+    "phase.note": ("理由・補足（任意）", "Reason or remark (optional)"),
+    "phase.submit": ("フェーズを送信", "Send the phase"),
     "phase.banner": (
         "現在のフェーズ: {phase}（{since} から）",
         "Current phase: {phase} (since {since})",
