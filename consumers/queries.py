@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pyarrow as pa
 
+from consumers.city import secured_sql
 from consumers.rules import NEWEST, available_sql, occupancy_sql, stale_sql
 
 # One row per (facility, bed type) current as of T and known by K: the design's "Time" rule.
@@ -229,6 +230,8 @@ raw AS (
 lines AS (
     SELECT r.facility_id, r.bed_type, r.usable, r.occupied, r.occurred_at, r.ingested_at,
            r.src_partition, r.src_offset, {available_sql("r.usable", "r.occupied")} AS available,
+           {secured_sql("r.secured", "f.secured_beds", "$phase", "r.bed_type", "r.usable")}
+               AS secured,
            coalesce(f.district, '') AS district
     FROM raw r LEFT JOIN facilities f USING (facility_id)
     WHERE $districts IS NULL OR list_contains($districts, coalesce(f.district, ''))),
@@ -238,6 +241,7 @@ changes AS (
            usable - coalesce(lag(usable) OVER w, 0) AS d_usable,
            occupied - coalesce(lag(occupied) OVER w, 0) AS d_occupied,
            available - coalesce(lag(available) OVER w, 0) AS d_available,
+           secured - coalesce(lag(secured) OVER w, 0) AS d_secured,
            CASE WHEN lag(usable) OVER w IS NULL THEN 1 ELSE 0 END AS d_lines
     FROM lines
     -- The hash first: comparing one integer sorts faster than two strings; they break its ties.
@@ -245,14 +249,15 @@ changes AS (
                  ORDER BY occurred_at, ingested_at, src_partition, src_offset)),
 per_bucket AS (
     SELECT grp, bucket, sum(d_usable) AS du, sum(d_occupied) AS dox, sum(d_available) AS da,
-           sum(d_lines) AS dn
+           sum(d_secured) AS ds, sum(d_lines) AS dn
     FROM changes GROUP BY ALL),
 grid AS (
     SELECT g.grp, b.bucket FROM (SELECT DISTINCT grp FROM per_bucket) g
     CROSS JOIN range(0, $buckets) b(bucket))
 SELECT $start + to_seconds(grid.bucket * $step_s) AS "at", grid.grp AS "group",
        sum(coalesce(du, 0)) OVER s AS usable, sum(coalesce(dox, 0)) OVER s AS occupied,
-       sum(coalesce(da, 0)) OVER s AS available, sum(coalesce(dn, 0)) OVER s AS lines
+       sum(coalesce(da, 0)) OVER s AS available, sum(coalesce(ds, 0)) OVER s AS secured,
+       sum(coalesce(dn, 0)) OVER s AS lines
 FROM grid LEFT JOIN per_bucket USING (grp, bucket)
 WINDOW s AS (PARTITION BY grid.grp ORDER BY grid.bucket)
 ORDER BY "group", "at"
@@ -269,11 +274,14 @@ def trend(
     bed_types: list[str] | None = None,
     districts: list[str] | None = None,
     known_at: datetime | None = None,
+    phase: str | None = None,
 ) -> pa.Table:
     """Totals of the as-of state at start, start + step, ... up to end, per bed type or district.
 
     Columns: at (UTC), group (a bed type code or a district, '' for unregistered sources),
-    usable, occupied, available (free beds summed per line, as on the board) and lines (how many
+    usable, occupied, available (free beds summed per line, as on the board), secured (確保病床,
+    each line's as the returns resolve it, the registry's plan taken at `phase`: the phase now,
+    so that the line shows what the current plan asks against ready beds) and lines (how many
     facility x bed type lines the totals cover).
     """
     if by not in ("bed_type", "district"):
@@ -288,6 +296,7 @@ def trend(
         "known_at": known_at or end,
         "bed_types": bed_types,
         "districts": districts,
+        "phase": phase,
     }
     return cur.sql(_TREND.format(group=by), params=params).to_arrow_table()
 

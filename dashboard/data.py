@@ -130,6 +130,7 @@ def _trend(
     by: str,
     bed_types: tuple[str, ...] | None,
     districts: tuple[str, ...] | None,
+    phase: str | None,
 ) -> pd.DataFrame:
     with _cursor(path) as cur:
         table = queries.trend(
@@ -140,6 +141,7 @@ def _trend(
             by=by,
             bed_types=list(bed_types) if bed_types else None,
             districts=list(districts) if districts else None,
+            phase=phase,
         )
     return table.to_pandas()
 
@@ -151,9 +153,11 @@ def trend(
     by: str,
     bed_types: tuple[str, ...] | None = None,
     districts: tuple[str, ...] | None = None,
+    phase: str | None = None,
 ) -> pd.DataFrame:
-    """City totals at each step between start and end, per bed type or district."""
-    return _trend(_path(), start, end, step, by, bed_types, districts)
+    """City totals at each step between start and end, per bed type or district; secured beds
+    with the registry's plan at `phase`."""
+    return _trend(_path(), start, end, step, by, bed_types, districts, phase)
 
 
 @st.cache_data(ttl=CACHE_S, show_spinner=False)

@@ -189,11 +189,28 @@ def trend(
     label: Callable[[str], str],
     measure_word: str,
     zone: ZoneInfo,
+    ready_word: str = "",
+    secured_word: str = "",
 ) -> go.Figure:
-    """One line per group over time: occupancy (%), occupied or available beds."""
+    """One line per group over time: occupancy (%), occupied or available beds; for "secured",
+    each group's ready-now beds and, dashed in its colour, the beds it secured."""
     fig = go.Figure()
     for i, (group, part) in enumerate(frame.groupby("group", sort=False)):
         part = part.sort_values("at")
+        if measure == "secured":
+            for column, word, dash in (
+                ("usable", ready_word, "solid"),
+                ("secured", secured_word, "dash"),
+            ):
+                name = f"{label(str(group))} · {word}"
+                fig.add_trace(
+                    go.Scatter(
+                        x=_local(part["at"], zone), y=part[column], name=name, mode="lines",
+                        line={"width": 2.5, "color": PALETTE[i % len(PALETTE)], "dash": dash},
+                        hovertemplate=f"{name}: %{{y:,}}<extra></extra>",
+                    )
+                )  # fmt: skip
+            continue
         if measure == "occupancy":
             y = percent_occupied(part)
             template = "%{y:.1f}%"

@@ -7,6 +7,8 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
+from consumers import city
+from consumers.exports import returns
 from dashboard import data, secured
 from dashboard.formats import facilities, local_time, number, percent
 from dashboard.texts import t
@@ -27,7 +29,10 @@ def has_v2(lines: pd.DataFrame) -> bool:
     return bool(
         len(lines)
         and (
-            lines["secured_beds"].notna().any()
+            # A v1 registration keeps an empty plan ("{}"): only a plan with beds in it is v2.
+            lines["secured_beds"]
+            .map(lambda p: isinstance(p, str) and bool(city.registry_secured(p)))
+            .any()
             or (lines["short"] > 0).any()
             or (lines["oxygen"] > 0).any()
             or (lines["category"] != "hospital").any()
@@ -76,3 +81,18 @@ def short_list(lines: pd.DataFrame, names: dict[str, str]) -> None:
             ),
             hide_index=True,
         )
+
+
+def survey_preview(made: returns.Return) -> pd.DataFrame:
+    """The survey's rows under the form's headers; an empty text cell (no phase yet) reads "—".
+
+    Numbers stay numbers, so that the table sorts; only text columns take the dashboard's mark.
+    """
+    table = pd.DataFrame(
+        [{c.header: row[c.key] for c in made.layout.columns} for row in made.rows],
+        columns=list(made.layout.headers),
+    )
+    for header in table.columns:
+        if table[header].map(lambda v: v is None or isinstance(v, str)).all():
+            table[header] = table[header].fillna("—")
+    return table

@@ -34,6 +34,7 @@ FIELDS = {
     "body": "field.body",
     "expires_at": "notices.expires",
     "facility_id": "col.facility",
+    "phase": "phase.current",
 }
 
 

@@ -179,6 +179,12 @@ MAP_AND_TRENDS: dict[str, tuple[str, str]] = {
     "trends.all": ("すべて", "All"),
     "trends.none": ("この期間の報告はありません。", "No reports in this range."),
     "trends.step": ("{step}ごとの状態", "state every {step}"),
+    "trends.secured": ("確保病床と即応病床", "Secured vs ready-now"),
+    "trends.secured_help": (
+        "点線は確保病床数（現在のフェーズ {phase} の確保計画で数えたもの）、実線は即応病床数。",
+        "Dashed: secured beds (counted by the plan for the current phase, {phase}); solid: "
+        "ready-now beds.",
+    ),
 }
 
 FIND: dict[str, tuple[str, str]] = {
@@ -472,6 +478,10 @@ EXPORT: dict[str, tuple[str, str]] = {
 
 # Contract v2's categories on the board, the overview and the export page.
 RETURNS: dict[str, tuple[str, str]] = {
+    "phase.declare": ("フェーズを宣言する", "Declare the phase"),
+    "phase.current": ("現在のフェーズ", "Current phase"),
+    "phase.note": ("理由・補足（任意）", "Reason or remark (optional)"),
+    "phase.submit": ("フェーズを送信", "Send the phase"),
     "phase.banner": (
         "現在のフェーズ: {phase}（{since} から）",
         "Current phase: {phase} (since {since})",

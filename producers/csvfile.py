@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -70,11 +71,13 @@ def read_csv(
     optional: Sequence[str] = (),
     max_bytes: int | None = None,
     max_rows: int | None = None,
+    also: re.Pattern[str] | None = None,
 ) -> CsvTable:
     """Decode, check the header, and split every non-blank row into cells named by the header.
 
     A problem of the whole file or the header comes alone, with no rows; a row with a problem is
-    left out of `rows`. Header names are compared as typed in any width or case (NFKC, lower).
+    left out of `rows`. Header names are compared as typed in any width or case (NFKC, lower);
+    `also` matches further optional names that a list cannot hold (one per phase and bed type).
     """
     if max_bytes is not None and len(data) > max_bytes:
         return CsvTable(
@@ -91,7 +94,7 @@ def read_csv(
         return CsvTable([], problems=[_unreadable(1, [], lines.record, error)])
     if not any(header):
         return CsvTable([], problems=[CsvProblem(1, "", "empty_file")])
-    table = CsvTable(header, problems=_check_header(header, required, optional))
+    table = CsvTable(header, problems=_check_header(header, required, optional, also))
     if table.problems:
         return table
     number = 1
@@ -142,10 +145,19 @@ def message(
 
 
 def _check_header(
-    header: list[str], required: Sequence[str], optional: Sequence[str]
+    header: list[str],
+    required: Sequence[str],
+    optional: Sequence[str],
+    also: re.Pattern[str] | None = None,
 ) -> list[CsvProblem]:
     missing = [name for name in required if name not in header]
-    unknown = [name for name in header if name not in required and name not in optional]
+    unknown = [
+        name
+        for name in header
+        if name not in required
+        and name not in optional
+        and not (also is not None and also.fullmatch(name))
+    ]
     problems = []
     if missing:
         problems.append(CsvProblem(1, "", "missing_columns", (("columns", ", ".join(missing)),)))

@@ -24,6 +24,7 @@ from schemas.events import (
     PlacementResponded,
     to_json,
 )
+from schemas.events_v2 import PhaseDeclared
 from schemas.problems import Problem, problems_of
 from schemas.records import Rejection, check
 
@@ -281,3 +282,15 @@ def notice_withdraw(identity: Identity, notice_id: str, *, now: datetime) -> Not
     allow(identity, "notice")
     data = common_fields(identity, "notice.withdrawn", now) | {"notice_id": notice_id}
     return _build(NoticeWithdrawn, data, [])  # type: ignore[no-any-return]
+
+
+def phase_declare(
+    identity: Identity, *, phase: str, note: str = "", now: datetime
+) -> PhaseDeclared:
+    """The city's phase from now on (contract v2), declared by an official or the health centre."""
+    allow(identity, "phase")
+    problems: list[Problem] = []
+    data = common_fields(identity, "phase.declared", now) | {"version": 2, "phase": phase.strip()}
+    if text := plain_text("note", note, problems):
+        data["note"] = text
+    return _build(PhaseDeclared, data, problems)  # type: ignore[no-any-return]

@@ -28,6 +28,8 @@ MAY: dict[str, tuple[Role, ...]] = {
     "request": ("coordinator", "admin"),
     "close": ("coordinator", "admin"),
     "notice": ("coordinator", "official", "admin"),
+    # The city's word (contract v2): its sender is city hall or a health centre, never "system".
+    "phase": ("coordinator", "official"),
 }
 
 

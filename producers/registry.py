@@ -1,7 +1,8 @@
-"""Read a facility registry CSV (contract/events-v1.md) into `facility.registered` events."""
+"""Read a facility registry CSV (contract v1, v2's secured beds) into `facility.registered`."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,10 +13,15 @@ from pydantic import ValidationError
 
 from producers import csvfile
 from schemas.events import BED_TYPES, Actor, FacilityRegistered
+from schemas.events_v2 import BED_TYPES_V2, FacilityRegisteredV2
 from schemas.problems import Problem, problems_of
 
 REQUIRED = ("facility_id", "name_ja", "kind", "district")
 OPTIONAL = ("name_en", "lat", "lon", "phone", *(f"licensed_{code}" for code in BED_TYPES))
+# Contract v2: secured_<phase>_<bed type>, the beds committed at a phase (確保病床). A phase may
+# hold "_" too: the bed type is the code the name ends with. Header names are read lower case.
+_BED_TYPE = "|".join(sorted(BED_TYPES_V2, key=len, reverse=True))
+SECURED = re.compile(rf"secured_(?P<phase>[a-z0-9][a-z0-9_-]{{0,15}})_(?P<bed_type>{_BED_TYPE})")
 
 # Rules of a registry beside those of any CSV (producers.csvfile) and of the events.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -55,7 +61,7 @@ def read_registry_csv(
 ) -> tuple[list[FacilityRegistered], list[RowProblem]]:
     """The events of a registry CSV (a Path, or its text/bytes) and every problem found in it."""
     data = source.read_bytes() if isinstance(source, Path) else source
-    table = csvfile.read_csv(data, required=REQUIRED, optional=OPTIONAL)
+    table = csvfile.read_csv(data, required=REQUIRED, optional=OPTIONAL, also=SECURED)
     by_row: dict[int, list[Problem]] = {}
     for found in table.problems:  # the file's own problems are reported on the header row
         by_row.setdefault(max(found.row, 1), []).append(
@@ -115,12 +121,27 @@ def _event_of(
     # A cell that is not a number is reported once, above, not again by the event's rules.
     if licensed := {code: count for code, count in licensed.items() if count is not None}:
         data["licensed_beds"] = licensed
+    model: type[FacilityRegistered] = FacilityRegistered
+    if secured := _secured(row, problems):  # a registry that says none stays version 1
+        data |= {"version": 2, "secured_beds": secured}
+        model = FacilityRegisteredV2
     try:
-        event = FacilityRegistered.model_validate(data)
+        event = model.model_validate(data)
     except ValidationError as error:
         problems += [_as_column(p) for p in problems_of(error, tagged=False)]
         return None, problems
     return (None, problems) if problems else (event, [])
+
+
+def _secured(row: dict[str, str], problems: list[Problem]) -> dict[str, dict[str, int]]:
+    """The row's secured beds per phase and bed type, from its secured_* cells that hold one."""
+    plan: dict[str, dict[str, int]] = {}
+    for column, value in row.items():
+        if value and (name := SECURED.fullmatch(column)):
+            beds = _number(value, column, int, problems)
+            if beds is not None:
+                plan.setdefault(name["phase"], {})[name["bed_type"]] = beds
+    return plan
 
 
 def _number(text: str, column: str, kind: type[int] | type[float], problems: list[Problem]) -> Any:
@@ -136,6 +157,8 @@ def _as_column(problem: Problem) -> Problem:
     field = problem.field
     if field.startswith("licensed_beds."):
         field = "licensed_" + field.removeprefix("licensed_beds.")
+    elif field.startswith("secured_beds."):  # secured_beds.<phase>.<bed type>
+        field = "secured_" + field.removeprefix("secured_beds.").replace(".", "_", 1)
     field = _COLUMN_OF_FIELD.get(field, field)
     return Problem(field, problem.rule, problem.context)
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from consumers.exports import FORMATS, charts, report, returns, snapshot
 from consumers.rules import occupancy_rate
-from dashboard import auth, data
+from dashboard import auth, data, returns_view
 from dashboard.texts import lang, t
 from schemas import glossary
 from schemas.problems import Problem
@@ -215,7 +215,7 @@ for cell, (name, (render_survey, mime, suffix)) in zip(
         key=f"export_survey_{name}",
     )
 st.dataframe(
-    pd.DataFrame([{c.header: row[c.key] for c in survey_layout.columns} for row in survey.rows]),
+    returns_view.survey_preview(survey),
     hide_index=True,
     height=min(38 + 35 * len(survey.rows), 320),
 )

@@ -68,6 +68,31 @@ with st.expander(t("notices.post"), expanded=True, icon=":material/campaign:"):
             st.session_state[DRAFT] = draft + 1
             st.rerun()
 
+if identity.may("phase"):
+    current, since = data.phase(data.now().replace(second=0, microsecond=0))
+    with st.expander(t("phase.declare"), icon=":material/flag:"):
+        st.caption(
+            t("phase.banner", phase=current, since=staff.when(since))
+            if current is not None
+            else t("phase.none")
+        )
+        phase_side, note_side = st.columns([1, 3])
+        phase = phase_side.text_input(
+            t("phase.current"), value=current or "", max_chars=16, key=f"phase_value:{draft}"
+        )
+        phase_note = note_side.text_input(t("phase.note"), max_chars=500, key=f"phase_note:{draft}")
+        if st.button(t("phase.submit"), icon=":material/send:", key="phase_post"):
+            try:
+                declared = forms.phase_declare(
+                    identity, phase=phase or "", note=phase_note or "", now=data.now()
+                )
+            except forms.Refused as refused:
+                staff.show_problems(refused.problems)
+            else:
+                st.session_state[RECEIPT] = staff.send([declared])
+                st.session_state[DRAFT] = draft + 1
+                st.rerun()
+
 
 def state_of(notice: dict[str, Any], now: datetime) -> str:
     if notice["withdrawn_at"] is not None:

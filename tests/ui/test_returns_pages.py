@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from dashboard_city import COORDINATOR, write_replica
 from test_pages import metrics, open_app
 
+from consumers import city, queries
+from consumers.store import connect
+from dashboard import secured
 from dashboard.accounts import UsersFile
 from dashboard.data import NO_FEED_ENV
+from dashboard.texts import bed_label
 from schemas.events import parse_event
 
 FIXTURE = Path(__file__).resolve().parents[1] / "golden" / "exports" / "returns-events.jsonl"
@@ -76,3 +80,60 @@ def test_find_a_bed_says_how_many_ready_beds_give_oxygen_when_it_is_needed(
     # HJ-0001's general ward: 15 of its 45 ready beds free, 20 of the 45 with oxygen; the v1
     # hospitals and the facilities that never said show their free beds alone.
     assert shown == ["○ 15 · 酸素可 20"], shown
+
+
+def test_survey_preview_marks_a_week_with_no_phase_yet_with_the_dashboards_dash(
+    v2_city: Path,
+) -> None:
+    at = open_app("export")
+    # The 18th comes before the first phase (declared on the 21st): the phase cell is empty.
+    at.date_input(key="export_survey").set_value(date(2026, 11, 18)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    survey = next(d.value for d in at.dataframe if "フェーズ" in d.value.columns)
+    assert len(survey) and list(survey["フェーズ"]) == ["—"] * len(survey)
+    # A week with a phase shows it as it is.
+    at.date_input(key="export_survey").set_value(date(2026, 11, 25)).run()
+    survey = next(d.value for d in at.dataframe if "フェーズ" in d.value.columns)
+    assert set(survey["フェーズ"]) == {"3"}
+
+
+def secured_by_bed_type(path: Path) -> dict[str, int]:
+    """The board's secured beds per bed type now, by the rule the overview uses (read before the
+    app opens the file: one process cannot open it twice with different settings)."""
+    con = connect(path, read_only=True)
+    try:
+        now = datetime.now(UTC)
+        phase, _ = city.phase_as_of(con.cursor(), now, now)
+        lines = secured.with_secured(queries.board(con.cursor()).to_pandas(), phase)
+    finally:
+        con.close()
+    return {k: int(v) for k, v in lines.groupby("bed_type")["secured"].sum().items()}
+
+
+def test_trends_draw_secured_beds_beside_ready_ones_where_v2_is_reported(v2_city: Path) -> None:
+    expected = secured_by_bed_type(v2_city)
+    at = open_app("trends")
+    at.segmented_control(key="trends_range").set_value("30d").run()
+    at.segmented_control(key="trends_measure").set_value("secured").run()
+    assert not at.exception, [e.message for e in at.exception]
+    latest = at.dataframe[0].value.set_index("病床種別")
+    shown = {bed_label(code): f"{n:,}" for code, n in expected.items()}
+    assert len(latest) and all(latest.loc[n, "確保病床数"] == shown[n] for n in latest.index)
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    dashed = [trace["name"] for trace in figure["data"] if trace["line"].get("dash") == "dash"]
+    assert dashed and all(name.endswith("· 確保病床数") for name in dashed)
+    assert any("現在のフェーズ 3" in c.value for c in at.caption)
+
+
+def test_trends_speak_english_for_secured_beds(v2_city: Path) -> None:
+    at = open_app("trends", lang="en")
+    at.segmented_control(key="trends_range").set_value("30d").run()
+    at.segmented_control(key="trends_measure").set_value("secured").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Secured beds" in at.dataframe[0].value.columns
+
+
+def test_trends_of_a_v1_city_offer_no_secured_beds(city: Path) -> None:
+    at = open_app("trends")
+    assert "secured" not in at.segmented_control(key="trends_measure").options
+    assert "確保病床数" not in at.dataframe[0].value.columns

@@ -404,3 +404,33 @@ def test_notices_show_markup_as_plain_text_and_post_with_the_sessions_actor(
     assert (sent.title, sent.actor.org, sent.actor.user) == ("断水のお知らせ", "city_hall",
                                                              OFFICIAL.username)  # fmt: skip
     assert sent.expires_at is not None and sent.expires_at > datetime.now(UTC)
+
+
+def test_an_official_declares_the_phase_on_the_notices_page_as_the_signed_in_person(
+    city: Path, tmp_path: Path
+) -> None:
+    at = page("notices", OFFICIAL)
+    assert any(
+        "フェーズは宣言されていません" in c.value or "フェーズ" in c.value for c in at.caption
+    )
+    at.text_input(key="phase_value:0").input("第4段階").run()
+    at.button(key="phase_post").click().run()
+    assert any("現在のフェーズ:" in shown(e.value) for e in at.error)
+    assert queued(tmp_path) == []  # refused: nothing sent
+
+    at.text_input(key="phase_value:0").input("4").run()
+    at.text_input(key="phase_note:0").input("都の移行に合わせて").run()
+    at.button(key="phase_post").click().run()
+    [sent] = queued(tmp_path)
+    assert (sent.type, sent.version, sent.phase, sent.note) == ("phase.declared", 2, "4",
+                                                                "都の移行に合わせて")  # fmt: skip
+    assert (sent.actor.org, sent.actor.user) == ("city_hall", OFFICIAL.username)
+    assert TOPIC_OF_TYPE[sent.type] == "city"
+
+
+def test_only_city_hall_and_the_health_centre_see_the_phase_form(city: Path) -> None:
+    assert page("notices", COORDINATOR).get("expander")  # the notice form at least
+    keys = {w.key for w in page("notices", COORDINATOR).text_input}
+    assert "phase_value:0" in keys
+    keys = {w.key for w in page("notices", ADMIN).text_input}
+    assert "phase_value:0" not in keys  # "system" may not speak for the city

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from producers.registry import RowProblem, read_registry_csv
 from schemas.events import BED_TYPES, Actor
+from schemas.events_v2 import FacilityRegisteredV2
 
 ACTOR = Actor(org="city_hall", user="tester")
 NOW = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
@@ -159,3 +160,43 @@ def test_the_demo_city_is_eight_invented_hachioji_hospitals() -> None:
     assert any({"pediatrics", "pediatric_icu", "neonatal_icu"} <= set(b) for b in beds.values())
     assert any("psychiatric" in b for b in beds.values())
     assert any("rehab_long_term" in b for b in beds.values())
+
+
+def test_secured_columns_give_a_v2_registration_with_beds_per_phase() -> None:
+    text = (
+        "facility_id,name_ja,kind,district,secured_3_adult_icu,secured_3_hcu,"
+        "secured_phase_4_medical_surgical,secured_3_accommodation_room\n"
+        "HJ-0100,テスト病院,hospital,北野,6,4,30,\n"
+        "HJ-0101,別の病院,hospital,高尾,,,,\n"
+    )
+
+    events, problems = read_registry_csv(text, ACTOR, NOW)
+
+    assert problems == []
+    with_plan, without = events
+    assert isinstance(with_plan, FacilityRegisteredV2) and with_plan.version == 2
+    # The bed type is the code the name ends with: a phase may hold "_" itself.
+    assert with_plan.secured_beds == {"3": {"adult_icu": 6, "hcu": 4},
+                                      "phase_4": {"medical_surgical": 30}}  # fmt: skip
+    assert without.version == 1  # nothing secured said: the registration stays v1
+    assert getattr(without, "secured_beds", None) is None
+
+
+def test_a_bad_secured_cell_names_its_column_and_an_unknown_bed_type_is_an_unknown_column() -> None:
+    text = (
+        "facility_id,name_ja,kind,district,secured_3_adult_icu,secured_3_hcu\n"
+        "A1,病院,hospital,高尾,x,-1\n"
+    )
+
+    _, (problem,) = read_registry_csv(text, ACTOR, NOW)
+
+    assert rules(problem) == [("secured_3_adult_icu", "int_parsing"),
+                              ("secured_3_hcu", "greater_than_equal")]  # fmt: skip
+    assert "secured_3_hcu" in problem.message("en")
+
+    _, (header,) = read_registry_csv(
+        "facility_id,name_ja,kind,district,secured_3_icu_beds\nA1,病院,hospital,高尾,1\n",
+        ACTOR,
+        NOW,
+    )
+    assert header.row == 1 and rules(header) == [("", "unknown_columns")]
