@@ -179,7 +179,6 @@ MAP_AND_TRENDS: dict[str, tuple[str, str]] = {
     "trends.all": ("すべて", "All"),
     "trends.none": ("この期間の報告はありません。", "No reports in this range."),
     "trends.step": ("{step}ごとの状態", "state every {step}"),
-    "trends.secured": ("確保病床と即応病床", "Secured vs ready-now"),
     "trends.secured_help": (
         "点線は確保病床数（現在のフェーズ {phase} の確保計画で数えたもの）、実線は即応病床数。",
         "Dashed: secured beds (counted by the plan for the current phase, {phase}); solid: "

@@ -28,7 +28,7 @@ MEASURE_WORDS = {
     "occupancy": "column.occupancy_rate",
     "occupied": "column.occupied",
     "available": "column.available",
-    SECURED: "trends.secured",
+    SECURED: "secured.title",
 }
 
 auth.require_page("trends")  # the server-side role check, on every run
