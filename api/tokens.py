@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from producers.identity import FACILITY_ID, USERNAME, Identity
+from schemas.problems import RuleBroken
 
 PREFIX = "bbt"
 # 32 random bytes: guessing is hopeless, so one fast sha256 is as safe as a slow password hash.
@@ -42,16 +42,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class TokenError(ValueError):
-    """A token change that breaks a rule; names the field and the rule in ja and en."""
+class TokenError(RuleBroken):
+    """A token change that breaks a rule."""
 
-    def __init__(self, field: str, rule: str, **context: Any) -> None:
-        self.field, self.rule, self.context = field, rule, context
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str = "ja") -> str:
-        ja, en = MESSAGES[self.rule]
-        return f"{self.field}: {(ja if lang == 'ja' else en).format(**self.context)}"
+    MESSAGES = MESSAGES
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from bedboard.settings import Settings
 from producers.identity import FACILITY_ID, ROLES, USERNAME, Identity, Role
+from schemas.problems import RuleBroken
 
 MIN_PASSWORD, MAX_PASSWORD = 12, 1024  # the upper bound keeps hashing cheap for junk input
 
@@ -76,16 +77,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class UserError(ValueError):
-    """An account change that breaks a rule; names the field and the rule in ja and en."""
+class UserError(RuleBroken):
+    """An account change that breaks a rule."""
 
-    def __init__(self, field: str, rule: str, **context: Any) -> None:
-        self.field, self.rule, self.context = field, rule, context
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str = "ja") -> str:
-        ja, en = MESSAGES[self.rule]
-        return f"{self.field}: {(ja if lang == 'ja' else en).format(**self.context)}"
+    MESSAGES = MESSAGES
 
 
 @dataclass(frozen=True)

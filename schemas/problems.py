@@ -136,3 +136,18 @@ def problems_of(error: ValidationError, *, tagged: bool = True) -> list[Problem]
 
 def _plain(value: Any) -> Any:
     return value if isinstance(value, str | int | float) else str(value)
+
+
+class RuleBroken(ValueError):
+    """A change that breaks a rule of a store (accounts, tokens); names the field and the rule in
+    ja and en from the subclass's MESSAGES table."""
+
+    MESSAGES: dict[str, tuple[str, str]] = {}
+
+    def __init__(self, field: str, rule: str, **context: Any) -> None:
+        self.field, self.rule, self.context = field, rule, context
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "ja") -> str:
+        ja, en = self.MESSAGES[self.rule]
+        return f"{self.field}: {(ja if lang == 'ja' else en).format(**self.context)}"
