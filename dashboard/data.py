@@ -285,14 +285,19 @@ def range_report(first: date, last: date, cutoff: time, known_at: datetime) -> r
 
 
 @st.cache_data(ttl=CACHE_S, show_spinner=False)
-def _phase(path: str, minute: datetime) -> tuple[str | None, datetime | None]:
+def _phase(path: str, moment: datetime) -> tuple[str | None, datetime | None]:
     with _cursor(path) as cur:
-        return city.phase_as_of(cur, minute, minute)
+        return city.phase_as_of(cur, moment, moment)
 
 
 def phase(now: datetime) -> tuple[str | None, datetime | None]:
-    """The city's phase (フェーズ) declared as of now, and since when; (None, None) if never."""
-    return _phase(_path(), now)
+    """The city's phase (フェーズ) declared as of now, and since when; (None, None) if never.
+
+    Asked as of the next whole second, so that a phase the replica took in a moment ago shows at
+    once (cut down to the minute, a declaration stayed unseen until the minute turned).
+    """
+    moment = now.replace(microsecond=0) + timedelta(seconds=1)
+    return _phase(_path(), moment)
 
 
 def board_secured(now: datetime) -> pd.DataFrame:

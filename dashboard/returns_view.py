@@ -16,7 +16,7 @@ from dashboard.texts import t
 
 def phase_banner(now: datetime) -> None:
     """The city's phase as of now, in one line; says so when none has been declared."""
-    phase, since = data.phase(now.replace(second=0, microsecond=0))
+    phase, since = data.phase(now)
     if phase is None:
         st.caption(t("phase.none"))
         return

@@ -56,6 +56,13 @@ READY = {
     "registry": '[data-testid="stForm"]',
     "audit": '[data-testid="stDataFrame"]',
 }
+# A part of a page worth its own picture, `<page>_<detail>_<lang>.png`: the element (a text
+# key for a heading) brought to the top of the screen, and whether to click it open first.
+DETAILS = {
+    "board": ("secured", '[data-testid="stExpander"] summary', True),  # secured vs ready-now
+    "export": ("survey", "export.survey", False),  # the weekly survey's heading
+}
+IDLE_MS = 180_000  # the export page builds a month's report: on a busy machine, a minute or more
 CATCH_UP_S = 180  # a month of history takes the dashboard's replica a while to roll up
 # A page's heading is its navigation title, except where it says more.
 HEADINGS = {"overview": "overview.title", "trends": "trends.title"}
@@ -87,9 +94,9 @@ log = logging.getLogger("dashboard.screenshots")
 def idle(page: Page) -> None:
     """Wait until Streamlit has run the script and every lazily loaded element has drawn."""
     page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=IDLE_MS
     )
-    page.wait_for_selector('[data-testid="stSkeleton"]', state="detached", timeout=60_000)
+    page.wait_for_selector('[data-testid="stSkeleton"]', state="detached", timeout=IDLE_MS)
 
 
 def sign_in(page: Page, user: str, password: str) -> None:
@@ -167,10 +174,47 @@ def capture(
                             written.append(path)
                             log.info("wrote %s", path)
                         page.set_viewport_size(VIEWPORT)
+                        if name in DETAILS:
+                            written.append(detail(page, name, lang, out))
+                    if role == "coordinator":
+                        written.append(dictionary(page, lang, out))
                 context.close()
         finally:
             browser.close()
     return written
+
+
+def detail(page: Page, name: str, lang: str, out: Path) -> Path:
+    """Bring a page's detail into view (open it or scroll to it) and photograph the screen."""
+    from dashboard.texts import t
+
+    what, selector, click = DETAILS[name]
+    if selector.startswith("["):
+        target = page.locator(selector).first
+    else:
+        target = page.locator("h5", has_text=t(selector, lang)).first
+    if click:
+        target.click()
+        idle(page)
+    target.evaluate("e => e.scrollIntoView({block: 'start'})")
+    path = out / f"{name}_{what}_{lang}.png"
+    page.screenshot(path=str(path))
+    log.info("wrote %s", path)
+    return path
+
+
+def dictionary(page: Page, lang: str, out: Path) -> Path:
+    """The open-data dictionary page as the API serves it at /open/dictionary.html."""
+    from bedboard.settings import Settings
+    from consumers.exports import opendata
+
+    tab = page.context.new_page()  # beside the dashboard's, which goes on
+    tab.set_content(opendata.dictionary_html(Settings(), lang))
+    path = out / f"opendata_dictionary_{lang}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    tab.close()
+    log.info("wrote %s", path)
+    return path
 
 
 def free_port() -> int:

@@ -69,7 +69,7 @@ with st.expander(t("notices.post"), expanded=True, icon=":material/campaign:"):
             st.rerun()
 
 if identity.may("phase"):
-    current, since = data.phase(data.now().replace(second=0, microsecond=0))
+    current, since = data.phase(data.now())
     with st.expander(t("phase.declare"), icon=":material/flag:"):
         st.caption(
             t("phase.banner", phase=current, since=staff.when(since))

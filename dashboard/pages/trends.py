@@ -37,7 +37,7 @@ config = data.settings()
 board = data.board()
 present = model.bed_type_order(board["bed_type"]) if len(board) else []
 districts = sorted(board["district"].dropna().unique()) if len(board) else []
-phase_now = data.phase(data.now().replace(second=0, microsecond=0))[0]
+phase_now = data.phase(data.now())[0]
 v2 = returns_view.has_v2(data.board_secured(data.now().replace(second=0, microsecond=0)))
 
 span, by, measure = st.columns([3, 2, 3])

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,25 @@ def test_overview_shows_the_phase_and_secured_beds_beside_ready_ones(v2_city: Pa
     assert shown["確保病床数"] == "89" and shown["確保病床に満たない病院"] == "1施設"
     assert shown["病床使用率（確保病床比）"] == "58.4%"
     assert shown["酸素投与可能"] == "28" and shown["宿泊療養 居室"] == "61 / 100 室"
+
+
+def test_a_phase_declared_a_moment_ago_shows_at_once(
+    v2_city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Taken in a second ago: asked as of the minute, it stayed unseen until the minute turned.
+    declared = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=2)
+    lines = FIXTURE.read_text(encoding="utf-8").splitlines()
+    raw = json.loads(lines[6])["event"] | {
+        "event_id": str(uuid.uuid4()), "occurred_at": declared.isoformat(), "phase": "4"
+    }  # fmt: skip
+    events = [
+        parse_event(json.loads(x)["event"])
+        for x in FIXTURE.read_text(encoding="utf-8").splitlines()
+    ]
+    path = write_replica(tmp_path / "now.duckdb", [*events, parse_event(raw)])
+    monkeypatch.setenv("BEDBOARD_DB", str(path))
+    at = open_app("board")
+    assert any(box.value.startswith("現在のフェーズ: 4") for box in at.info)
 
 
 def test_board_flags_the_hospital_short_of_what_it_secured(v2_city: Path) -> None:
