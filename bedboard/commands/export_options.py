@@ -21,13 +21,18 @@ class BadOption(ValueError):
     """An option's value breaks its rule; the message names the option, in the user's language."""
 
 
-def snapshot_options(p: argparse.ArgumentParser) -> None:
+def moment_options(p: argparse.ArgumentParser) -> None:
+    """The replica and the moment a snapshot or an open-data day is taken as of."""
     p.add_argument("--db", type=Path)
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--date", help="YYYY-MM-DD: that day at the cutoff")
     when.add_argument("--as-of", dest="as_of", help="RFC 3339 time with an offset")
     p.add_argument("--cutoff", help="HH:MM (default BEDBOARD_SNAPSHOT_CUTOFF, 09:00)")
     p.add_argument("--known-at", dest="known_at", help="RFC 3339: reports received by then")
+
+
+def snapshot_options(p: argparse.ArgumentParser) -> None:
+    moment_options(p)
     p.add_argument("--format", required=True, choices=list(FORMATS))
     p.add_argument("-o", "--output", required=True, help="file to write (- for stdout)")
 
@@ -79,15 +84,22 @@ def parse_moment(value: str, option: str, settings: Settings) -> datetime:
 
 def snapshot_times(args: argparse.Namespace, settings: Settings) -> tuple[datetime, datetime]:
     """as_of from --date/--cutoff or --as-of, and known_at from --known-at or now."""
+    return as_of_of(args, settings), known_at_of(args, settings)
+
+
+def as_of_of(args: argparse.Namespace, settings: Settings, cutoff: time | None = None) -> datetime:
+    """--as-of, or --date at --cutoff, else at the given (a layout's own) cutoff, else the
+    daily one; a --cutoff without --date is refused rather than ignored."""
     if args.cutoff is not None and args.date is None:
         raise BadOption(text(settings, "cutoff_without_date"))
-    if args.date is not None:
-        cutoff = parse_cutoff(args.cutoff, settings) if args.cutoff else settings.snapshot_cutoff
-        day = parse_day(args.date, "--date", settings)
-        as_of = snapshot.daily_as_of(day, cutoff, settings.timezone)
-    else:
-        as_of = parse_moment(args.as_of, "--as-of", settings)
-    return as_of, known_at_of(args, settings)
+    if args.as_of is not None:
+        return parse_moment(args.as_of, "--as-of", settings)
+    if args.date is None:
+        raise BadOption(text(settings, "layout_when"))
+    if args.cutoff:
+        cutoff = parse_cutoff(args.cutoff, settings)
+    day = parse_day(args.date, "--date", settings)
+    return snapshot.daily_as_of(day, cutoff or settings.snapshot_cutoff, settings.timezone)
 
 
 def known_at_of(args: argparse.Namespace, settings: Settings) -> datetime:

@@ -5,24 +5,23 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
-from datetime import UTC, datetime, time
+from datetime import UTC
 from pathlib import Path
 
 from bedboard.commands.export import caught_up_replica, write_output
 from bedboard.commands.export import report_command as range_report
 from bedboard.commands.export_options import (
     BadOption,
+    as_of_of,
     check_output,
     known_at_of,
-    parse_cutoff,
-    parse_day,
-    parse_moment,
+    moment_options,
 )
 from bedboard.commands.produce import _cli_actor, _publish
 from bedboard.console import DONE, FAILED, REJECTED, USAGE, say, text, warn
 from bedboard.settings import Settings
 from consumers.exports import open_feed, opendata, returns
-from consumers.exports.snapshot import daily_as_of, now
+from consumers.exports.snapshot import now
 from consumers.replica import LiveReplica
 from producers.from_return import Shape, read_return
 from producers.publisher import Publisher
@@ -30,13 +29,8 @@ from schemas.events_v2 import BED_TYPES_V2
 
 
 def opendata_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", type=Path)
+    moment_options(p)
     p.add_argument("--out", type=Path, required=True, help="folder to write into")
-    when = p.add_mutually_exclusive_group(required=True)
-    when.add_argument("--date", help="YYYY-MM-DD: that day at the daily cutoff")
-    when.add_argument("--as-of", dest="as_of", help="RFC 3339 time with an offset")
-    p.add_argument("--cutoff", help="HH:MM (default BEDBOARD_SNAPSHOT_CUTOFF, 09:00)")
-    p.add_argument("--known-at", dest="known_at", help="RFC 3339: reports received by then")
 
 
 def check_severe(settings: Settings) -> None:
@@ -44,18 +38,6 @@ def check_severe(settings: Settings) -> None:
     unknown = sorted(settings.severe - set(BED_TYPES_V2))
     if unknown or not settings.severe:
         raise BadOption(text(settings, "severe_unknown", codes=", ".join(unknown) or "''"))
-
-
-def as_of_of(args: argparse.Namespace, settings: Settings, cutoff: time | None) -> datetime:
-    """--as-of, or --date at --cutoff, else at the layout's own cutoff, else the daily one."""
-    if args.as_of:
-        return parse_moment(args.as_of, "--as-of", settings)
-    if not args.date:
-        raise BadOption(text(settings, "layout_when"))
-    if args.cutoff:
-        cutoff = parse_cutoff(args.cutoff, settings)
-    day = parse_day(args.date, "--date", settings)
-    return daily_as_of(day, cutoff or settings.snapshot_cutoff, settings.timezone)
 
 
 def report_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -112,7 +94,7 @@ def return_report(args: argparse.Namespace, settings: Settings) -> int:
 def opendata_command(args: argparse.Namespace, settings: Settings) -> int:
     """Write the day's open-data files, their dictionary and a manifest into a folder."""
     try:
-        as_of = as_of_of(args, settings, None)
+        as_of = as_of_of(args, settings)
         known_at = known_at_of(args, settings)
         check_severe(settings)
     except BadOption as error:

@@ -114,6 +114,22 @@ def test_a_date_uses_the_configured_cutoff_in_the_configured_zone() -> None:
     assert known_at.microsecond == 0  # whole seconds, so that it can be given back as is
 
 
+def test_a_return_takes_its_layouts_cutoff_and_refuses_a_cutoff_without_a_day() -> None:
+    settings = Settings(snapshot_cutoff=time(9), timezone="Asia/Tokyo", lang="en")
+    report = ["report", "--layout", "weekly-survey", "--format", "csv", "-o", "-"]
+    args = cli.parser().parse_args([*report, "--date", "2026-11-25"])
+    assert export_options.as_of_of(args, settings, time(0)).isoformat() == (
+        "2026-11-25T00:00:00+09:00"
+    )
+    given = cli.parser().parse_args([*report, "--date", "2026-11-25", "--cutoff", "12:00"])
+    assert export_options.as_of_of(given, settings, time(0)).hour == 12
+    alone = cli.parser().parse_args(
+        [*report, "--as-of", "2026-11-25T00:00+09:00", "--cutoff", "1:00"]
+    )
+    with pytest.raises(export_options.BadOption, match="--cutoff"):
+        export_options.as_of_of(alone, settings, time(0))
+
+
 def test_a_broker_that_is_not_running_ends_the_command_with_a_message(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
