@@ -193,12 +193,14 @@ def detail(page: Page, name: str, lang: str, out: Path) -> Path:
         target = page.locator(selector).first
     else:
         target = page.locator("h5", has_text=t(selector, lang)).first
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": 1300})  # room for the detail
     if click:
         target.click()
         idle(page)
     target.evaluate("e => e.scrollIntoView({block: 'start'})")
     path = out / f"{name}_{what}_{lang}.png"
     page.screenshot(path=str(path))
+    page.set_viewport_size(VIEWPORT)
     log.info("wrote %s", path)
     return path
 
@@ -297,7 +299,8 @@ def v2_events(registry: list, history: list, now: datetime) -> list:  # noqa: AN
         out.append(event("capacity.reported", "hospital", now - timedelta(minutes=20 + n),
                          facility_id=facility.facility_id, beds=beds))  # fmt: skip
     out.append(event("facility.registered", "city_hall", now - timedelta(days=20),
-                     facility_id="AC-0001", name={"ja": "八王子駅前ホテル（宿泊療養）"},
+                     facility_id="AC-0001", name={"ja": "八王子駅前ホテル（宿泊療養）",
+                           "en": "Hachioji Ekimae Hotel (recovery)"},
                      kind="accommodation", district="八王子駅周辺"))  # fmt: skip
     out.append(event("capacity.reported", "hospital", now - timedelta(minutes=30),
                      facility_id="AC-0001", beds=[{"bed_type": "accommodation_room",

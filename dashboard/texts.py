@@ -182,7 +182,7 @@ MAP_AND_TRENDS: dict[str, tuple[str, str]] = {
     "trends.secured_help": (
         "点線は確保病床数（現在のフェーズ {phase} の確保計画で数えたもの）、実線は即応病床数。",
         "Dashed: secured beds (counted by the plan for the current phase, {phase}); solid: "
-        "ready-now beds.",
+        "usable beds.",
     ),
 }
 
@@ -487,9 +487,9 @@ RETURNS: dict[str, tuple[str, str]] = {
     ),
     "phase.none": (
         "フェーズは宣言されていません（確保病床は各病院の報告、なければ即応病床数）",
-        "No phase declared (secured beds: as hospitals report them, else their ready beds)",
+        "No phase declared (secured beds: as hospitals report them, else their usable beds)",
     ),
-    "secured.title": ("確保病床と即応病床", "Secured and ready-now beds"),
+    "secured.title": ("確保病床と即応病床", "Secured and usable beds"),
     "secured.secured": ("確保病床数", "Secured beds"),
     "secured.rate": ("病床使用率（確保病床比）", "Occupancy of secured beds"),
     "secured.rate_help": (
@@ -500,22 +500,22 @@ RETURNS: dict[str, tuple[str, str]] = {
     "secured.oxygen": ("酸素投与可能", "Oxygen-capable"),
     "secured.oxygen_help": (
         "即応病床のうち酸素投与ができる病床（報告のあった分）",
-        "Ready beds that can give oxygen (where hospitals report it)",
+        "Usable beds that can give oxygen (where hospitals report it)",
     ),
     "secured.rooms_value": ("{used} / {rooms} 室", "{used} / {rooms} rooms"),
     "secured.short": (
         "即応病床が確保病床に満たない病院 {n}件（不足 {beds}床）",
-        "{n} hospitals have fewer ready beds than they secured ({beds} beds short)",
+        "Hospitals with fewer usable beds than they secured: {n} ({beds} beds short)",
     ),
     "secured.short_none": (
         "即応病床はすべての病院で確保病床を満たしています。",
-        "Every hospital's ready beds meet what it secured.",
+        "Every hospital's usable beds meet what it secured.",
     ),
     "secured.gap": ("不足", "Short"),
     "secured.short_metric": ("確保病床に満たない病院", "Short of secured beds"),
     "secured.short_help": (
         "即応病床数が確保病床数を下回る病院（不足の合計 {beds}床）。病床一覧に一覧があります。",
-        "Hospitals with fewer ready beds than they secured ({beds} beds in all); see the Board.",
+        "Hospitals with fewer usable beds than they secured ({beds} beds in all); see the Board.",
     ),
     "export.survey": ("国の週次調査（様式）", "National weekly survey (its layout)"),
     "export.survey_help": (

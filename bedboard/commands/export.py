@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 from kafka.errors import KafkaError
@@ -29,6 +30,8 @@ from consumers.replica import BrokerUnreachable
 from consumers.rollup import TopicsMissing
 from consumers.store import ReplicaLocked
 from producers.publisher import Publisher, PublishError
+
+Built = TypeVar("Built")
 
 
 def catch_up(settings: Settings, path: Path) -> duckdb.DuckDBPyConnection:
@@ -69,6 +72,29 @@ def write_output(target: str, data: bytes) -> str:
     return str(path)
 
 
+def built_and_written(
+    args: argparse.Namespace,
+    settings: Settings,
+    tell: Callable[[str], None],
+    build: Callable[[duckdb.DuckDBPyConnection], Built],
+    render: Callable[[Built], bytes],
+) -> tuple[Built, str] | int:
+    """Catch the replica up, build from it and write the bytes whole to -o: (what was built,
+    where it went), or the exit code with the reason said."""
+    con = caught_up_replica(args, settings, tell)
+    if isinstance(con, int):
+        return con
+    try:
+        made = build(con.cursor())
+    finally:
+        con.close()
+    try:
+        return made, write_output(args.output, render(made))
+    except OSError as error:
+        warn(text(settings, "cannot_write", path=args.output, error=error))
+        return FAILED
+
+
 def snapshot_command(args: argparse.Namespace, settings: Settings) -> int:
     # With -o -, the file goes to stdout, so what people read goes to stderr.
     tell = warn if args.output == "-" else say
@@ -78,24 +104,22 @@ def snapshot_command(args: argparse.Namespace, settings: Settings) -> int:
     except BadOption as error:
         warn(str(error))
         return USAGE
-    con = caught_up_replica(args, settings, tell)
-    if isinstance(con, int):
-        return con
-    try:
-        taken = snapshot.build(
-            con.cursor(),
+    done = built_and_written(
+        args,
+        settings,
+        tell,
+        lambda cur: snapshot.build(
+            cur,
             as_of=as_of,
             known_at=known_at,
             timezone=settings.timezone,
             stale_after=settings.stale_after,
-        )
-    finally:
-        con.close()
-    try:
-        where = write_output(args.output, FORMATS[args.format].render(taken))
-    except OSError as error:
-        warn(text(settings, "cannot_write", path=args.output, error=error))
-        return FAILED
+        ),
+        FORMATS[args.format].render,
+    )
+    if isinstance(done, int):
+        return done
+    taken, where = done
     meta = taken.metadata()
     tell(text(settings, "written", path=where, rows=len(taken.rows), **meta))
     return DONE
@@ -119,27 +143,24 @@ def report_command(args: argparse.Namespace, settings: Settings) -> int:
     except BadOption as error:
         warn(str(error))
         return USAGE
-    con = caught_up_replica(args, settings, tell)
-    if isinstance(con, int):
-        return con
-    try:
-        made = report.build(
-            con.cursor(),
+    done = built_and_written(
+        args,
+        settings,
+        tell,
+        lambda cur: report.build(
+            cur,
             first,
             last,
             cutoff=cutoff,
             timezone=settings.timezone,
             stale_after=settings.stale_after,
             known_at=known_at,
-        )
-    finally:
-        con.close()
-    render, _ = report.REPORT_FORMATS[args.format]
-    try:
-        where = write_output(args.output, render(made))
-    except OSError as error:
-        warn(text(settings, "cannot_write", path=args.output, error=error))
-        return FAILED
+        ),
+        report.REPORT_FORMATS[args.format][0],
+    )
+    if isinstance(done, int):
+        return done
+    made, where = done
     tell(
         text(
             settings,

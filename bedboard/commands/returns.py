@@ -8,7 +8,7 @@ import threading
 from datetime import UTC
 from pathlib import Path
 
-from bedboard.commands.export import caught_up_replica, write_output
+from bedboard.commands.export import built_and_written, caught_up_replica
 from bedboard.commands.export import report_command as range_report
 from bedboard.commands.export_options import (
     BadOption,
@@ -63,12 +63,12 @@ def return_report(args: argparse.Namespace, settings: Settings) -> int:
     except BadOption as error:
         warn(str(error))
         return USAGE
-    con = caught_up_replica(args, settings, tell)
-    if isinstance(con, int):
-        return con
-    try:
-        made = returns.build(
-            con.cursor(),
+    done = built_and_written(
+        args,
+        settings,
+        tell,
+        lambda cur: returns.build(
+            cur,
             layout,
             as_of=as_of,
             known_at=known_at,
@@ -77,15 +77,12 @@ def return_report(args: argparse.Namespace, settings: Settings) -> int:
             city_code=settings.city_code,
             city_name=settings.city_name,
             prefecture=settings.prefecture,
-        )
-    finally:
-        con.close()
-    render = returns.RETURN_FORMATS[args.format][0]
-    try:
-        where = write_output(args.output, render(made))
-    except OSError as error:
-        warn(f"-o: {args.output}: {error}")
-        return FAILED
+        ),
+        returns.RETURN_FORMATS[args.format][0],
+    )
+    if isinstance(done, int):
+        return done
+    made, where = done
     meta = made.metadata()
     tell(text(settings, "return_written", path=where, rows=len(made.rows), **meta))
     return DONE
