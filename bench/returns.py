@@ -36,11 +36,7 @@ def measure(ctx: Context) -> list[Row]:
                 layout,
                 as_of=as_of,
                 known_at=end,
-                timezone=settings.timezone,
-                severe=settings.severe,
-                city_code=settings.city_code,
-                city_name=settings.city_name,
-                prefecture=settings.prefecture,
+                **returns.of_city(settings),
             )
             sizes["survey_rows"] = len(made.rows)
             returns.render_csv(made)

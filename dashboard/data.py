@@ -314,11 +314,7 @@ def _weekly_survey(path: str, as_of: datetime, known_at: datetime) -> returns.Re
             returns.load("weekly-survey"),
             as_of=as_of,
             known_at=known_at,
-            timezone=config.timezone,
-            severe=config.severe,
-            city_code=config.city_code,
-            city_name=config.city_name,
-            prefecture=config.prefecture,
+            **returns.of_city(config),
             generated_at=known_at,
         )
 

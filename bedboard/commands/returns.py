@@ -72,11 +72,7 @@ def return_report(args: argparse.Namespace, settings: Settings) -> int:
             layout,
             as_of=as_of,
             known_at=known_at,
-            timezone=settings.timezone,
-            severe=settings.severe,
-            city_code=settings.city_code,
-            city_name=settings.city_name,
-            prefecture=settings.prefecture,
+            **returns.of_city(settings),
         ),
         returns.RETURN_FORMATS[args.format][0],
     )

@@ -15,7 +15,7 @@ import duckdb
 import orjson
 
 from bedboard.settings import Settings
-from consumers.exports.returns import Layout, Return, build_all, load, render_csv
+from consumers.exports.returns import Layout, Return, build_all, load, of_city, render_csv
 from consumers.exports.snapshot import rfc3339
 from schemas import glossary
 
@@ -57,11 +57,7 @@ def files(
         [load(layout) for layout in names.values()],
         as_of=as_of,
         known_at=known_at,
-        timezone=settings.timezone,
-        severe=settings.severe,
-        city_code=settings.city_code,
-        city_name=settings.city_name,
-        prefecture=settings.prefecture,
+        **of_city(settings),
         generated_at=known_at,  # not written into the files: they stay reproducible
     )
     out = []

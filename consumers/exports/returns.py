@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from bedboard.settings import Settings
 from consumers import city
 from consumers.exports import measures, to_csv, to_xlsx
 from consumers.exports.snapshot import Row, canonical_json, now, rfc3339
@@ -142,6 +143,17 @@ def lines_as_of(
         return cur.sql(sql, params=_params(sql, values)).to_arrow_table().to_pylist()
     finally:
         cur.unregister("r_state")
+
+
+def of_city(settings: Settings) -> dict[str, Any]:
+    """What a return says of the city, from its settings: build(..., **of_city(settings))."""
+    return {
+        "timezone": settings.timezone,
+        "severe": settings.severe,
+        "city_code": settings.city_code,
+        "city_name": settings.city_name,
+        "prefecture": settings.prefecture,
+    }
 
 
 def build(cur: duckdb.DuckDBPyConnection, layout: Layout, **options: Any) -> Return:
