@@ -38,6 +38,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "チェックポイントを書けませんでした: {error}",
         "could not write a checkpoint: {error}",
     ),
+    "rolling_up": (
+        "レプリカ {path} に反映しています。Ctrl-C で停止します。",
+        "rolling up into {path}; Ctrl-C stops it",
+    ),
     "rolled_up": (
         "{read}件を読み、レプリカ {path} に反映しました",
         "rolled up {read} records into {path}",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import threading
 from functools import partial
 
 from kafka.errors import KafkaError
 
+from bedboard import service
 from bedboard.console import DONE, FAILED, USAGE, say, text, warn
 from bedboard.settings import Settings
 from consumers.alerts import AlertProcessor
@@ -26,10 +26,8 @@ def alerts(args: argparse.Namespace, settings: Settings) -> int:
             warn(text(settings, "threshold"))
             return USAGE
         settings = settings.model_copy(update={"occupancy_alert_threshold": args.threshold})
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        with Publisher(settings) as publisher:
+        with service.stop_on_signals(threading.Event()) as stop, Publisher(settings) as publisher:
             processor = AlertProcessor(settings, partial(publisher.publish, source="alerts"))
             say(
                 text(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import threading
 from pathlib import Path
 
 from kafka.errors import KafkaError
 
+from bedboard import service
 from bedboard.console import DONE, FAILED, row, say, text, warn
 from bedboard.settings import Settings
 from consumers.replica import checkpointer, seed
@@ -24,9 +24,13 @@ def rollup_options(p: argparse.ArgumentParser) -> None:
 
 
 def rollup(args: argparse.Namespace, settings: Settings) -> int:
+    """Roll up until caught up (if asked) or until SIGTERM or Ctrl-C."""
+    with service.stop_on_signals(threading.Event()) as stop:
+        return _rollup(args, settings, stop)
+
+
+def _rollup(args: argparse.Namespace, settings: Settings, stop: threading.Event) -> int:
     path = args.db or settings.replica_path("rollup")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         seeded = seed(settings, path, args.from_checkpoint)
         con = connect(path)
@@ -43,6 +47,7 @@ def rollup(args: argparse.Namespace, settings: Settings) -> int:
             tune_gc()
             if checkpoints:
                 checkpoints.start()
+            say(text(settings, "rolling_up", path=path))
             read = job.run(stop, until_caught_up=args.until_caught_up)
     except TopicsMissing as error:
         warn(str(error))

@@ -7,7 +7,6 @@ import contextlib
 import getpass
 import re
 import secrets
-import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -15,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bedboard import service
 from bedboard.console import DONE, REJECTED, USAGE, say, text, warn
 from bedboard.settings import Settings
 from producers.demo_city import demo_registry, synthetic_facilities
@@ -105,7 +105,7 @@ def simulate(args: argparse.Namespace, settings: Settings) -> int:
         left_to_people=args.left_to_people,
     )
     stop = threading.Event()
-    with Publisher(settings) as publisher, _stop_on_signals(stop):
+    with Publisher(settings) as publisher, service.stop_on_signals(stop):
         if synthetic:
             receipt = _publish(publisher, synthetic, settings)
             if receipt.sent:
@@ -146,21 +146,6 @@ def _lines(name: str) -> Iterator[Any]:
         return
     with path.open("rb") as handle:
         yield handle
-
-
-@contextlib.contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Ctrl-C and SIGTERM end the run cleanly (with its summary) instead of interrupting it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, lambda *_: stop.set())
-                for sig in (signal.SIGINT, signal.SIGTERM)}  # fmt: skip
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _cli_actor() -> Actor:

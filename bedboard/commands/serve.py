@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import threading
 
-from bedboard import admin, broker
+from bedboard import admin, broker, service
 from bedboard.commands.infra import start_local_broker
 from bedboard.console import DONE, FAILED, say, text, warn
 from bedboard.settings import Settings
@@ -33,7 +32,8 @@ def demo_options(p: argparse.ArgumentParser) -> None:
 
 
 def dashboard(args: argparse.Namespace, settings: Settings) -> int:
-    return subprocess.call(dashboard_argv(args.port, settings))
+    """Streamlit as a child that stops with this command (SIGTERM or Ctrl-C)."""
+    return service.run_child(dashboard_argv(args.port, settings))
 
 
 def _local_port(bootstrap: str) -> int | None:
@@ -98,28 +98,19 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     say(demo_api_help(settings, args.api_port))
     # The staff accounts' hospitals report once from the simulator, then only by hand.
     by_hand = [arg for facility in DEMO_STAFF_FACILITIES for arg in ("--left-to-people", facility)]
-    children = [
-        subprocess.Popen([*bedboard, "simulate", "--facilities", "8", "--rate", "2", *by_hand]),
-        subprocess.Popen([*bedboard, "alerts"]),
-        subprocess.Popen(dashboard_argv(args.port, settings)),
-        subprocess.Popen([*bedboard, "api", "--port", str(args.api_port)]),
-    ]
-    say(text(settings, "demo_running", port=args.port))
-    say(text(settings, "demo_api_running", port=args.api_port))
-    done = threading.Event()
-    # Both set explicitly: a shell that starts the demo in the background ignores SIGINT.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: done.set())
-    while not done.wait(1):
-        if any(child.poll() is not None for child in children):
+    stop = threading.Event()
+    with service.stop_on_signals(stop):
+        children = [
+            service.start_child(argv)
+            for argv in (
+                [*bedboard, "simulate", "--facilities", "8", "--rate", "2", *by_hand],
+                [*bedboard, "alerts"],
+                dashboard_argv(args.port, settings),
+                [*bedboard, "api", "--port", str(args.api_port)],
+            )
+        ]
+        say(text(settings, "demo_running", port=args.port))
+        say(text(settings, "demo_api_running", port=args.api_port))
+        if not service.supervise(children, stop):
             warn(text(settings, "demo_child_stopped"))
-            break
-    for child in children:
-        if child.poll() is None:
-            child.terminate()
-    for child in children:
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
     return DONE

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from bedboard.service import STOP_GRACE_S
+
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 LOOPBACK = re.compile(r"^(127\.0\.0\.1|\$\{[A-Z_]+:-127\.0\.0\.1\}):\d+:\d+$")
 
@@ -30,3 +32,12 @@ def test_the_outbox_and_the_users_file_live_on_a_volume() -> None:
         if service.get("command", [None])[0] in ("dashboard", "api"):
             mounts = [str(v).split(":")[1] for v in service.get("volumes", [])]
             assert "/data" in mounts, f"{name} would lose its outbox and accounts on restart"
+
+
+def test_every_long_running_service_is_given_time_to_stop_on_sigterm() -> None:
+    for name, service in services().items():
+        if service.get("restart") == "unless-stopped":
+            grace = str(service.get("stop_grace_period", "10s"))
+            assert service.get("init") is True, f"{name} runs as PID 1 without an init"
+            assert service.get("stop_signal", "SIGTERM") == "SIGTERM"
+            assert grace.endswith("s") and float(grace[:-1]) > STOP_GRACE_S, name
