@@ -16,11 +16,12 @@ COPY dashboard dashboard
 COPY api api
 RUN pip install . \
     && useradd --create-home --uid 10001 bedboard \
-    && mkdir -p /data \
-    && chown bedboard /data
+    && mkdir -p /data /tokens \
+    && chown bedboard /data /tokens
 
 USER bedboard
-# Replicas and the outbox live in /data; they can be rebuilt from the Kafka log.
+# Replicas and the outbox live in /data; they can be rebuilt from the Kafka log. /tokens: the
+# API's tokens, on a volume the dashboard (its admin page) and the API share.
 ENV BEDBOARD_DATA_DIR=/data \
     BEDBOARD_BOOTSTRAP_SERVERS=kafka:9092 \
     STREAMLIT_SERVER_HEADLESS=true \

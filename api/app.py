@@ -14,7 +14,6 @@ from fastapi.responses import JSONResponse, Response
 from api import guard, reads
 from api.errors import ApiError, body, language
 from api.submit import Answers, Submitter
-from api.tokens import Token, TokenStore
 from bedboard.settings import Settings
 from consumers.exports import open_feed
 from consumers.replica import LiveReplica
@@ -23,6 +22,7 @@ from producers.drafts import Draft, NotYourFacility, capacity_events
 from producers.from_fhir import read_measure_reports
 from producers.from_have import read_have
 from producers.publisher import Publisher
+from producers.tokens import Token, TokenStore
 from schemas.events import CapacityReported
 from schemas.problems import Problem
 

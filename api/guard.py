@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from fastapi import Request
 
 from api.errors import ApiError
-from api.tokens import Token, TokenStore
+from producers.tokens import Token, TokenStore
 from schemas.problems import Problem
 from schemas.records import MAX_RECORD_BYTES
 

@@ -15,13 +15,13 @@ from typing import Any
 
 import httpx
 
-from api.tokens import TokenStore
 from bedboard import broker
 from bedboard.admin import end_offsets
 from bedboard.settings import Settings
 from bench.core import Row, StepFailed, median, now_utc, percentile, python, run_timed
 from bench.env import Context, child_env
 from bench.reports import report
+from producers.tokens import TokenStore
 
 log = logging.getLogger("bench")
 CLIENTS = 50

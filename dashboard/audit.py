@@ -24,6 +24,8 @@ ACTIONS = (
     "password_reset",
     "account_disabled",
     "account_enabled",
+    "token_issued",
+    "token_revoked",
 )
 
 

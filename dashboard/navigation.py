@@ -48,6 +48,7 @@ NAVIGATION: tuple[Entry, ...] = (
     Entry("export", ":material/download:", ("coordinator", "official", "admin"), hospital=True),
     Entry("accounts", ":material/manage_accounts:", ("admin",)),
     Entry("registry", ":material/domain_add:", ("admin",)),
+    Entry("tokens", ":material/key:", ("admin",)),
     Entry("audit", ":material/history:", ("official", "admin")),
 )
 BY_NAME = {entry.name: entry for entry in NAVIGATION}

@@ -28,6 +28,7 @@ APP: dict[str, tuple[str, str]] = {
     "page.export": ("データ出力", "Data export"),
     "page.accounts": ("アカウント管理", "Accounts"),
     "page.registry": ("施設登録", "Facility registry"),
+    "page.tokens": ("APIトークン", "API tokens"),
     "page.audit": ("監査記録", "Audit trail"),
     # The live header.
     "live.badge_on": ("ライブ", "Live"),
@@ -566,6 +567,42 @@ ADMIN: dict[str, tuple[str, str]] = {
         "本人に安全な方法で伝えてください。",
         "The new password of {user}. It is shown only this once: pass it on by a safe channel.",
     ),
+    "tokens.lead": (
+        "病院のシステムがAPIで病床数を送る・読むための鍵です。"
+        "トークン本体は発行時に一度だけ表示され、保存されるのはハッシュのみです。",
+        "Keys with which hospital systems send or read bed counts through the API. A token is "
+        "shown once, when it is issued; only its hash is kept.",
+    ),
+    "tokens.none": ("トークンはまだありません。", "No tokens yet."),
+    "tokens.id": ("ID", "ID"),
+    "tokens.name": ("名前（イベントの送信者）", "Name (who speaks in its events)"),
+    "tokens.name_help": (
+        "空欄なら api.<施設ID>（読み取り専用なら reader.<ID>）",
+        "Empty: api.<facility id> (reader.<id> for a read-only token)",
+    ),
+    "tokens.kind": ("トークンの種類", "Kind of token"),
+    "tokens.submit": ("送信用", "Send"),
+    "tokens.read": ("読み取り専用", "Read-only"),
+    "tokens.issued_at": ("発行日時", "Issued"),
+    "tokens.revoked_at": ("失効日時", "Revoked"),
+    "tokens.issue": ("トークンを発行", "Issue a token"),
+    "tokens.facilities_help": (
+        "送信用は必須。施設IDをカンマ区切りで（例: HJ-0001, HJ-0002）",
+        "Required to send: facility ids separated by commas (e.g. HJ-0001, HJ-0002)",
+    ),
+    "tokens.once": (
+        "トークン {id}（{name}）です。この画面を離れると二度と表示されません。"
+        "病院のシステム担当者に安全な方法で伝えてください。",
+        "Token {id} ({name}). It is shown only this once: pass it on to the hospital's system "
+        "administrator by a safe channel.",
+    ),
+    "tokens.revoke": ("トークンを失効させる", "Revoke a token"),
+    "tokens.pick": ("失効させるトークン", "Token to revoke"),
+    "tokens.revoke_now": ("失効させる", "Revoke"),
+    "tokens.revoked": (
+        "トークン {id}（{name}）を失効させました。APIは1秒以内に拒否します。",
+        "Token {id} ({name}) is revoked; the API refuses it within a second.",
+    ),
     "registry.edit": ("施設を追加・編集", "Add or edit a facility"),
     "registry.new": ("（新しい施設）", "(a new facility)"),
     "registry.name_ja": ("施設名（日本語）", "Name (Japanese)"),
@@ -615,6 +652,8 @@ ADMIN: dict[str, tuple[str, str]] = {
     "audit.password_reset": ("パスワード再発行", "Password reset"),
     "audit.account_disabled": ("アカウント無効化", "Account disabled"),
     "audit.account_enabled": ("アカウント再有効化", "Account enabled"),
+    "audit.token_issued": ("APIトークン発行", "API token issued"),
+    "audit.token_revoked": ("APIトークン失効", "API token revoked"),
     "audit.capacity.reported": ("病床数の報告", "Bed counts reported"),
     "audit.facility.registered": ("施設の登録", "Facility registered"),
     "audit.placement.requested": ("受入依頼の送信", "Placement requested"),

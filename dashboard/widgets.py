@@ -55,6 +55,25 @@ def plain(text: str | None) -> None:
         st.text(text)
 
 
+def facility_ids(text: str) -> tuple[str, ...]:
+    """The facility ids typed into one box, separated by commas (Japanese or not)."""
+    return tuple(part.strip() for part in text.replace("、", ",").split(",") if part.strip())
+
+
+def show_secret_once(key: str, message: str, secret: str) -> None:
+    """Show a new password or token on the next run only: it is never shown again."""
+    st.session_state[key] = (message, secret)
+    st.rerun()
+
+
+def secret_shown_once(key: str) -> None:
+    """The secret that show_secret_once left, shown and forgotten."""
+    if shown := st.session_state.pop(key, None):
+        message, secret = shown
+        st.success(message, icon=":material/key:")
+        st.code(secret, language=None)
+
+
 def level_style(levels: pd.DataFrame) -> pd.DataFrame:
     """CSS for each cell of a frame of levels (None leaves a cell unstyled)."""
     return levels.map(

@@ -148,6 +148,7 @@ class RuleBroken(ValueError):
         self.field, self.rule, self.context = field, rule, context
         super().__init__(self.message("en"))
 
-    def message(self, lang: str = "ja") -> str:
+    def message(self, lang: str = "ja", field: str | None = None) -> str:
+        """The field (or what a screen calls it) and the rule broken, in the language."""
         ja, en = self.MESSAGES[self.rule]
-        return f"{self.field}: {(ja if lang == 'ja' else en).format(**self.context)}"
+        return f"{field or self.field}: {(ja if lang == 'ja' else en).format(**self.context)}"

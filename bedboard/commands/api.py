@@ -49,7 +49,7 @@ def tokens_options(p: argparse.ArgumentParser) -> None:
 
 
 def tokens(args: argparse.Namespace, settings: Settings) -> int:
-    from api.tokens import TokenError, TokenStore
+    from producers.tokens import TokenError, TokenStore
 
     store = TokenStore(settings.tokens_path)
     try:

@@ -52,7 +52,7 @@ CURL = """  curl -s -X POST http://localhost:{port}/v1/capacity \\
 
 def demo_api_help(settings: Settings, port: int) -> str:
     """A fresh API token for one demo hospital (earlier demo tokens revoked) and a curl to try."""
-    from api.tokens import TokenStore
+    from producers.tokens import TokenStore
 
     store = TokenStore(settings.tokens_path)
     for token in store.load().values():

@@ -9,28 +9,20 @@ from dashboard import auth
 from dashboard.accounts import User, UserError, UsersFile, new_password, users_path
 from dashboard.data import settings
 from dashboard.texts import lang, t
+from dashboard.widgets import facility_ids, secret_shown_once, show_secret_once
 from producers.identity import ROLES
 
-SHOWN_ONCE = "accounts_new_password"  # (username, password): shown on the next run, then gone
+SHOWN_ONCE = "accounts_new_password"  # (message, password): shown on the next run, then gone
 
 identity = auth.require_page("accounts")
 store = UsersFile(users_path(settings()))
 log = auth.audit_log()
 st.subheader(t("page.accounts"))
-
-if shown := st.session_state.pop(SHOWN_ONCE, None):
-    username, password = shown
-    st.success(t("accounts.password_once", user=username), icon=":material/key:")
-    st.code(password, language=None)
-
-
-def facilities_of(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.replace("、", ",").split(",") if part.strip())
+secret_shown_once(SHOWN_ONCE)
 
 
 def show_once(username: str, password: str) -> None:
-    st.session_state[SHOWN_ONCE] = (username, password)
-    st.rerun()
+    show_secret_once(SHOWN_ONCE, t("accounts.password_once", user=username), password)
 
 
 try:
@@ -62,7 +54,7 @@ with st.expander(t("accounts.add"), icon=":material/person_add:"):
     if added:
         password = new_password()
         try:
-            store.add(name.strip(), role, password, facilities_of(where))
+            store.add(name.strip(), role, password, facility_ids(where))
         except UserError as error:
             st.error(error.message(lang()), icon=":material/error:")
         else:
@@ -89,12 +81,12 @@ with st.form("account_change"):
     saved = st.form_submit_button(t("accounts.save"), type="primary")
 if saved:
     try:
-        store.change(chosen.username, role=role, facilities=facilities_of(where))
+        store.change(chosen.username, role=role, facilities=facility_ids(where))
     except UserError as error:
         st.error(error.message(lang()), icon=":material/error:")
     else:
         log.record(identity.username, "account_changed", chosen.username,
-                   f"role={role} facilities={','.join(facilities_of(where))}")  # fmt: skip
+                   f"role={role} facilities={','.join(facility_ids(where))}")  # fmt: skip
         st.rerun()
 
 reset, ban, end = st.columns(3)

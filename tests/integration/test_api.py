@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from api.tokens import TokenStore
 from bedboard.settings import Settings
+from producers.tokens import TokenStore
 from tests.api_server import serving
 from tests.kafka_log import topic_records
 

@@ -92,7 +92,7 @@ def test_the_feed_is_public_documented_and_never_per_facility_unless_allowed(
 
 
 def test_the_http_api_serves_the_same_feed_without_a_token(settings: Settings) -> None:
-    from api.tokens import TokenStore
+    from producers.tokens import TokenStore
     from tests.api_server import serving
 
     events, _ = fixture_events()

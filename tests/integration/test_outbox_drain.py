@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
-from api.tokens import TokenStore
 from bedboard import broker as local_broker
 from bedboard.cli import main
 from bedboard.settings import Settings
 from producers.outbox import waiting_in
 from producers.publisher import Publisher
+from producers.tokens import TokenStore
 from tests.api_server import serving
 from tests.integration.conftest import JARS
 from tests.kafka_log import topic_records

@@ -41,3 +41,15 @@ def test_every_long_running_service_is_given_time_to_stop_on_sigterm() -> None:
             assert service.get("init") is True, f"{name} runs as PID 1 without an init"
             assert service.get("stop_signal", "SIGTERM") == "SIGTERM"
             assert grace.endswith("s") and float(grace[:-1]) > STOP_GRACE_S, name
+
+
+def test_the_dashboard_and_the_api_share_one_tokens_file() -> None:
+    found = services()
+    files = {found[name]["environment"]["BEDBOARD_TOKENS_FILE"] for name in ("dashboard", "api")}
+    (path,) = files
+    mounts = {
+        name: {str(v).split(":")[1]: str(v).split(":")[0] for v in found[name]["volumes"]}
+        for name in ("dashboard", "api")
+    }
+    folder = str(Path(path).parent)
+    assert mounts["dashboard"][folder] == mounts["api"][folder]

@@ -11,7 +11,7 @@ import pytest
 
 from api.errors import body, language
 from api.guard import RateLimit
-from api.tokens import RECHECK_S, TokenError, TokenStore
+from producers.tokens import RECHECK_S, TokenError, TokenStore
 from schemas.problems import Problem
 
 

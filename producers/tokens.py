@@ -34,8 +34,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "bad_facility_id": ("施設IDの形式が正しくありません: {value}", "is not a facility id: {value}"),
     "facility_required": (
-        "送信用トークンには施設（--facility）が1つ以上必要です",
-        "a submit token needs at least one facility (--facility)",
+        "送信用トークンには施設が1つ以上必要です",
+        "a token that sends needs at least one facility",
     ),
     "unknown_token": ("このIDのトークンはありません: {value}", "there is no token {value}"),
     "bad_file": ("トークンファイルを読めません: {detail}", "cannot be read: {detail}"),
