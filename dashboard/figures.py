@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -12,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from consumers.rules import NEARLY_FULL, occupancy_rate
+from dashboard.boundaries import Outline
 from dashboard.model import COLORS, ICONS, LEVELS, NONE, ROOM
 
 FONT = "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
@@ -28,6 +30,17 @@ SYMBOLS = {
     "over": "x",
     "none": "circle-open-dot",
 }
+
+
+@dataclass(frozen=True)
+class Places:
+    """What the map draws under the facilities: their city, the places around, in a language,
+    and the words that say where the outlines come from."""
+
+    home: tuple[Outline, ...]
+    around: tuple[Outline, ...]
+    lang: str
+    source: str
 
 
 def _layout(fig: go.Figure, height: int) -> go.Figure:
@@ -103,17 +116,25 @@ def city_map(
     centres: pd.DataFrame,
     level_words: dict[str, str],
     hover: dict[str, str],
+    places: Places | None = None,
 ) -> go.Figure:
-    """Facilities on plain longitude/latitude axes, coloured and shaped by level; no map tiles.
+    """Facilities on plain longitude/latitude axes, coloured and shaped by level, over the
+    outlines of their city and its neighbours; no map tiles.
 
-    points: name, lat, lon, level, available, label (text drawn beside the marker).
+    points: facility_id, name, lat, lon, level, available, label (text beside the marker).
     centres: district, lat, lon (grey labels under the markers).
     """
-    lats = pd.concat([points["lat"], centres["lat"]]).astype("float64")
-    lons = pd.concat([points["lon"], centres["lon"]]).astype("float64")
-    lat_pad = max(float(lats.max() - lats.min()) * 0.12, 0.005)
-    lon_pad = max(float(lons.max() - lons.min()) * 0.08, 0.005)
+    places = places or Places((), (), "", "")
+    lats = pd.concat([points["lat"], centres["lat"]]).astype("float64").tolist()
+    lons = pd.concat([points["lon"], centres["lon"]]).astype("float64").tolist()
+    for outline in places.home:  # the whole city is in view, not only its hospitals
+        west, south, east, north = outline.bounds
+        lons, lats = [*lons, west, east], [*lats, south, north]
+    lat_pad = max((max(lats) - min(lats)) * 0.06, 0.005)
+    lon_pad = max((max(lons) - min(lons)) * 0.04, 0.005)
+    view = (min(lons) - lon_pad, min(lats) - lat_pad, max(lons) + lon_pad, max(lats) + lat_pad)
     fig = go.Figure()
+    _outlines(fig, places, view)
     fig.add_trace(
         go.Scatter(
             x=centres["lon"],
@@ -151,27 +172,69 @@ def city_map(
                         "color": COLORS[level] if level in (ROOM, NONE) else "white",
                     },
                 },
-                # Plotly draws <b>, <a> and the like in its text: names are escaped to show as is.
-                customdata=part[["name", "available"]].assign(name=part["name"].map(html.escape)),
+                # Plotly draws <b>, <a> and the like in its text: names are escaped to show as
+                # is. The facility id is what a click on the marker opens.
+                customdata=part[["name", "available", "facility_id"]].assign(
+                    name=part["name"].map(html.escape)
+                ),
                 hovertemplate=(
                     f"%{{customdata[0]}}<br>{hover['available']}: %{{customdata[1]:,}}"
                     f"<br>{ICONS[level]} {level_words[level]}<extra></extra>"
                 ),
             )
         )
-    lat0 = float(lats.mean()) if len(lats) else 35.0
+    lat0 = (view[1] + view[3]) / 2
     fig.update_xaxes(
-        range=[float(lons.min()) - lon_pad, float(lons.max()) + lon_pad],
+        range=[view[0], view[2]],
         showgrid=False, zeroline=False, showticklabels=False, title=None,
     )  # fmt: skip
     # Degrees of longitude are shorter than degrees of latitude away from the equator.
     fig.update_yaxes(
-        range=[float(lats.min()) - lat_pad, float(lats.max()) + lat_pad],
+        range=[view[1], view[3]],
         showgrid=False, zeroline=False, showticklabels=False,
         scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)),
     )  # fmt: skip
-    fig.update_layout(plot_bgcolor="#f7f7f4", dragmode="pan")
+    fig.update_layout(plot_bgcolor="#f7f7f4", dragmode="pan", clickmode="event+select")
     return _layout(fig, 560)
+
+
+def _outlines(fig: go.Figure, places: Places, view: tuple[float, float, float, float]) -> None:
+    """The neighbours' outlines and names in light grey, the city's own darker and tinted, and
+    where the outlines come from in the corner (their terms ask for it wherever they are shown)."""
+    west, south, east, north = view
+    for outline in [*places.around, *places.home]:
+        home = outline in places.home
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for ring in outline.rings:
+            xs += [x for x, _ in ring] + [None]
+            ys += [y for _, y in ring] + [None]
+        fig.add_trace(
+            go.Scatter(
+                x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                fill="toself" if home else None, fillcolor="rgba(70,100,150,0.06)",
+                line={"width": 2 if home else 1,
+                      "color": "rgba(70,70,80,0.65)" if home else "rgba(120,120,130,0.45)"},
+            )
+        )  # fmt: skip
+        x, y = outline.centre
+        if not home and west < x < east and south < y < north:
+            fig.add_annotation(
+                x=x, y=y, text=html.escape(outline.name(places.lang)), showarrow=False,
+                font={"size": 12, "color": "rgba(120,120,130,0.8)", "family": FONT},
+            )  # fmt: skip
+    for index, outline in enumerate(places.home):
+        fig.add_annotation(
+            x=0.01, y=0.99 - 0.06 * index, xref="paper", yref="paper", xanchor="left",
+            yanchor="top", text=f"<b>{html.escape(outline.name(places.lang))}</b>",
+            showarrow=False, font={"size": 16, "color": "rgba(60,60,70,0.85)", "family": FONT},
+        )  # fmt: skip
+    if places.home or places.around:
+        fig.add_annotation(
+            x=1, y=0, xref="paper", yref="paper", xanchor="right", yanchor="bottom",
+            text=html.escape(places.source), showarrow=False,
+            font={"size": 10, "color": "#666", "family": FONT}, bgcolor="rgba(255,255,255,0.7)",
+        )  # fmt: skip
 
 
 def percent_occupied(frame: pd.DataFrame) -> pd.Series:

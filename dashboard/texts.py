@@ -170,8 +170,15 @@ MAP_AND_TRENDS: dict[str, tuple[str, str]] = {
     "map.no_location": ("位置情報のない施設", "Facilities without a location"),
     "map.none": ("位置情報のある施設がありません。", "No facility has a location."),
     "map.caption": (
-        "背景地図なしで描画しています（外部に接続しません）。灰色の文字は地区です。",
-        "Drawn without map tiles (no outside connection). Grey labels are districts.",
+        "背景地図なしで描画しています（外部に接続しません）。線は市町村の境界、灰色の文字は地区です。"
+        "施設の印をクリックすると、その施設の詳細を開きます。",
+        "Drawn without map tiles (no outside connection). Lines are municipal boundaries, grey "
+        "labels are districts. Click a facility's marker to open its page.",
+    ),
+    "map.source": (
+        "境界：気象庁「予報区等GISデータ」（市町村等）を加工して作成",
+        "Boundaries: Japan Meteorological Agency, forecast-area GIS data (municipalities), "
+        "processed by Bedboard",
     ),
     "map.no_type": ("この病床種別なし", "no beds of this type"),
     "trends.title": ("病床使用率の推移", "Occupancy rate over time"),

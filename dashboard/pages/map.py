@@ -1,11 +1,14 @@
-"""地図 / Map: where the facilities are, coloured by free beds of one bed type; no map tiles."""
+"""地図 / Map: where the facilities are, coloured by free beds of one bed type, over the outlines
+of their city and its neighbours (shipped with Bedboard, no map tiles); a click opens a facility."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data, figures, model
+from dashboard import auth, boundaries, data, figures, model
 from dashboard.formats import number
 from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import REFRESH_S, freshness_of
@@ -41,9 +44,16 @@ def city_map(bed_type: str) -> None:
             model.district_centres(registry),
             words,
             {"available": t("column.available")},
+            places(located),
         )
-        st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": True}, key="map")
-        st.caption(t("map.caption") + "　" + t("legend"))
+        clicked = st.plotly_chart(
+            figure, config={"displaylogo": False, "scrollZoom": True}, key="map",
+            on_select="rerun", selection_mode="points",
+        )  # fmt: skip
+        st.caption(t("map.caption") + "　" + t("legend") + "　" + t("map.source"))
+        if facility_id := clicked_facility(clicked["selection"]["points"]):
+            st.session_state["facility_id"] = facility_id
+            st.switch_page("pages/facility.py")
     elsewhere = points[points["lat"].isna() | points["lon"].isna()]
     if not elsewhere.empty:
         st.markdown(f"**{t('map.no_location')}**")
@@ -83,6 +93,24 @@ def facility_points(board: pd.DataFrame, registry: pd.DataFrame, bed_type: str) 
         f"{_short(name)} {count}" for name, count in zip(points["name"], counts, strict=True)
     ]
     return points
+
+
+def places(located: pd.DataFrame) -> figures.Places:
+    """The city the facilities are in and the places around it, from the shipped outlines."""
+    every = boundaries.outlines()
+    home = boundaries.containing(zip(located["lon"], located["lat"], strict=True), every)
+    # Far from the shipped area (a city elsewhere), no outline is drawn at all.
+    around = tuple(o for o in every if o not in home) if home else ()
+    return figures.Places(tuple(home), around, lang(), t("map.source"))
+
+
+def clicked_facility(points: list[dict[str, Any]]) -> str | None:
+    """The facility whose marker was clicked (outlines and labels carry no facility)."""
+    for point in points:
+        custom = point.get("customdata")
+        if isinstance(custom, list) and len(custom) == 3 and isinstance(custom[2], str):
+            return custom[2]
+    return None
 
 
 def _short(name: str) -> str:
