@@ -34,10 +34,10 @@ PAGES = {
     "coordinator": ("overview", "board", "facility", "map", "trends", "find", "export",
                     "placements"),
     "hospital_staff": ("report", "inbox"),
-    "admin": ("accounts", "registry", "audit"),
+    "admin": ("accounts", "registry", "tokens", "audit"),
 }  # fmt: skip
 # Pages also photographed on a phone's screen (390 x 844), as `<page>_<lang>_phone.png`.
-PHONE_PAGES = ("accounts", "registry", "audit")
+PHONE_PAGES = ("accounts", "registry", "tokens", "audit")
 PHONE: Any = {"width": 390, "height": 844}
 # What each page shows once it has drawn, so that the picture is never taken half-way: an
 # element, or (for the demo's placements) text that is there once the replica has caught up.
@@ -54,6 +54,7 @@ READY = {
     "inbox": "text=SpO2 90%",
     "accounts": '[data-testid="stDataFrame"]',
     "registry": '[data-testid="stForm"]',
+    "tokens": '[data-testid="stForm"]',
     "audit": '[data-testid="stDataFrame"]',
 }
 # A part of a page worth its own picture, `<page>_<detail>_<lang>.png`: the element (a text
@@ -364,6 +365,7 @@ def own_demo(workdir: Path) -> Iterator[tuple[str, dict[str, tuple[str, str]]]]:
     from dashboard.accounts import UsersFile, new_password, users_path
     from dashboard.launch import dashboard_argv
     from producers.publisher import Publisher
+    from producers.tokens import TokenStore
 
     port = broker.free_port_pair()
     bootstrap = broker.start(port=port, data_dir=workdir / "kafka",
@@ -375,6 +377,10 @@ def own_demo(workdir: Path) -> Iterator[tuple[str, dict[str, tuple[str, str]]]]:
         for role, (username, facilities) in DEMO_USERS.items():
             accounts[role] = (username, new_password())
             users.add(username, role, accounts[role][1], facilities)
+        tokens = TokenStore(settings.tokens_path)  # the tokens page lists some, one revoked
+        tokens.add(("HJ-0001", "HJ-0003"), name="his.icho")
+        tokens.revoke(tokens.add(("HJ-0002",), name="his.komorebi")[0].id)
+        tokens.add((), name="prefecture", read_only=True)
         create_topics(settings)
         now = datetime.now(UTC)
         events = [*demo_events(now), *placement_events(now)]
