@@ -39,6 +39,7 @@ class Entry:
     subject: str = ""  # the account concerned, if any
     detail: str = ""  # e.g. "sso", "role=coordinator", "wrong password"
     client: str = ""  # the client address as the server saw it
+    source: str = "dashboard"  # the door it came through: "dashboard" or "cli"
 
 
 class AuditLog:
@@ -48,14 +49,20 @@ class AuditLog:
         self.path = Path(path)
 
     def record(
-        self, actor: str, action: str, subject: str = "", detail: str = "", client: str = ""
+        self,
+        actor: str,
+        action: str,
+        subject: str = "",
+        detail: str = "",
+        client: str = "",
+        source: str = "dashboard",
     ) -> Entry:
         if action not in ACTIONS:
             raise ValueError(f"unknown audit action {action!r}")
         # As text, whatever was passed (a client address may be missing or not a string).
         address = client if isinstance(client, str) else ""
         entry = Entry(datetime.now(UTC).isoformat(timespec="seconds"), str(actor), action,
-                      str(subject), str(detail), address)  # fmt: skip
+                      str(subject), str(detail), address, source)  # fmt: skip
         line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -632,9 +632,9 @@ ADMIN: dict[str, tuple[str, str]] = {
     "registry.import_send": ("取り込む", "Import"),
     "audit.lead": (
         "すべてのイベント（誰が・どの経路で・いつ）、取り込めなかったレコードとその理由、"
-        "ログインとアカウント操作の記録です。",
+        "ログイン、アカウントとAPIトークンの操作の記録です。",
         "Every event (who, by which way, when), every refused record with its reason, "
-        "and every sign-in and account change.",
+        "and every sign-in, account change and API token change.",
     ),
     "audit.empty": ("記録はまだありません。", "Nothing recorded yet."),
     "audit.person": ("操作した人", "Person"),

@@ -81,7 +81,7 @@ def audit_rows(entries: Sequence[Entry]) -> pd.DataFrame:
             "kind": e.action,
             "facility_id": None,
             "person": e.actor,
-            "source": "dashboard",
+            "source": e.source,
             "detail": " ".join(part for part in (e.subject, e.detail, e.client) if part),
         }
         for e in entries

@@ -69,6 +69,11 @@ class Token:
     def active(self) -> bool:
         return self.revoked_at is None
 
+    @property
+    def scope(self) -> str:
+        """What it may do, for which facilities, as the audit log records it."""
+        return f"{'read' if self.read_only else 'submit'} {','.join(self.facilities)}".strip()
+
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()

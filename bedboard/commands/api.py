@@ -56,6 +56,7 @@ def tokens(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "add":
             facilities = tuple(args.facility)
             token, secret = store.add(facilities, name=args.name, read_only=args.read)
+            _audit(settings, "token_issued", f"{token.id} {token.name}", token.scope)
             kind = text(settings, "token_read" if token.read_only else "token_submit")
             shown = ", ".join(token.facilities) or "-"
             say(text(settings, "token_added", id=token.id, kind=kind, name=token.name,
@@ -67,11 +68,20 @@ def tokens(args: argparse.Namespace, settings: Settings) -> int:
                 warn("tokens revoke ID")
                 return USAGE
             revoked = store.revoke(args.id)
+            _audit(settings, "token_revoked", f"{revoked.id} {revoked.name}")
             say(text(settings, "revoked", id=revoked.id, name=revoked.name))
     except TokenError as error:
         warn(error.message(settings.lang))
         return USAGE
     return DONE
+
+
+def _audit(settings: Settings, action: str, subject: str, detail: str = "") -> None:
+    """A token change in the audit log beside the dashboard's, its actor the login name."""
+    from bedboard.commands.produce import _cli_actor
+    from dashboard.audit import AuditLog
+
+    AuditLog(settings.audit_path).record(_cli_actor().user, action, subject, detail, source="cli")
 
 
 def _list(found: dict[str, Any], settings: Settings) -> None:

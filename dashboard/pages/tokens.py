@@ -85,8 +85,7 @@ with st.expander(t("tokens.issue"), icon=":material/key:", expanded=not tokens):
         except TokenError as error:
             refused(error)
         else:
-            shown = f"{'read' if token.read_only else 'submit'} {','.join(token.facilities)}"
-            log.record(identity.username, "token_issued", f"{token.id} {token.name}", shown)
+            log.record(identity.username, "token_issued", f"{token.id} {token.name}", token.scope)
             show_secret_once(SHOWN_ONCE, t("tokens.once", id=token.id, name=token.name), secret)
 
 active = {token.id: token for token in tokens.values() if token.active}

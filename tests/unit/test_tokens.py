@@ -11,6 +11,10 @@ import pytest
 
 from api.errors import body, language
 from api.guard import RateLimit
+from bedboard.cli import main
+from bedboard.settings import Settings
+from dashboard.audit import AuditLog
+from dashboard.trail import audit_rows
 from producers.tokens import RECHECK_S, TokenError, TokenStore
 from schemas.problems import Problem
 
@@ -112,3 +116,21 @@ def test_a_refusal_names_field_rule_and_message_in_both_languages() -> None:
     assert body(problems, "ja")["errors"][0]["message"] == "5000以下にしてください"
     facility = Problem("facility_id", "not_your_facility", (("facility_id", "HJ-2"),))
     assert "HJ-2" in body([facility], "ja")["errors"][0]["message"]
+
+
+def test_token_changes_on_the_command_line_are_audited_with_the_login_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BEDBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("getpass.getuser", lambda: "night desk")  # a space actor.user refuses
+
+    assert main(["tokens", "add", "--facility", "HJ-0001", "--name", "his.icho"]) == 0
+    (token,) = TokenStore(Settings(data_dir=tmp_path).tokens_path).load().values()
+    assert main(["tokens", "revoke", token.id]) == 0
+
+    entries = AuditLog(Settings(data_dir=tmp_path).audit_path).entries()
+    assert [(e.actor, e.action, e.subject, e.detail, e.source) for e in entries] == [
+        ("cli.night_desk", "token_issued", f"{token.id} his.icho", "submit HJ-0001", "cli"),
+        ("cli.night_desk", "token_revoked", f"{token.id} his.icho", "", "cli"),
+    ]
+    assert list(audit_rows(entries)["source"]) == ["cli", "cli"]
