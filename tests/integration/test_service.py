@@ -144,3 +144,54 @@ def test_sigterm_stops_the_command_and_all_it_started(
                 os.kill(pid, signal.SIGKILL)
         process.kill()
         process.wait()
+
+
+def test_sigterm_stops_the_demo_its_four_children_and_its_broker(tmp_path: Path) -> None:
+    """`bedboard demo` as people run it: its own broker, the demo city, the simulator, the alert
+    processor, the dashboard and the API; one SIGTERM stops them all, the broker included."""
+    (tmp_path / "jars").symlink_to(ROOT / ".bedboard" / "jars")  # no download in a test
+    kafka, web, api = local_broker.free_port_pair(), free_port(), free_port()
+    env = os.environ | {
+        "BEDBOARD_BOOTSTRAP_SERVERS": f"127.0.0.1:{kafka}",
+        "BEDBOARD_DATA_DIR": str(tmp_path),
+        "BEDBOARD_LANG": "en",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("BEDBOARD_DEMO_KEEP_BROKER", None)
+    output = tmp_path / "demo.out"
+    with output.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bedboard", "demo", "--port", str(web), "--api-port", str(api)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    started = {process.pid}
+    try:
+        dashboard_up, api_up = answers("/_stcore/health"), answers("/v1/health")
+
+        def up() -> bool:
+            return process.poll() is not None or (dashboard_up(web, output) and api_up(api, output))
+
+        poll(up, STARTS_WITHIN_S * 2, "the demo is not up")
+        assert process.poll() is None, output.read_text()
+        started = family(process.pid)
+        assert len(started) >= 6  # itself, the broker, simulate, alerts, Streamlit, the API
+
+        process.send_signal(signal.SIGTERM)
+
+        # The children's grace, then the broker's own clean stop (it closes its logs).
+        assert process.wait(timeout=STOPS_WITHIN_S + 40) == 0, output.read_text()
+        poll(lambda: not any(alive(pid) for pid in started), STOPS_WITHIN_S, "children left")
+        for port in (web, api, kafka, kafka + 1):
+            poll(lambda port=port: port_free(port), STOPS_WITHIN_S, f"port {port} still taken")
+    finally:
+        for pid in started | family(process.pid):
+            if pid != process.pid and alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        process.kill()
+        process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
