@@ -24,6 +24,10 @@ REPLICA_READS = (*EVENT_TOPICS, "alerts")
 DOORS = ("dashboard", "api")
 # The alert processor's consumer group (consumers.alerts.AlertProcessor.group_id).
 ALERTS_GROUP = "alerts-processor"
+# The notifier's group (consumers.notifier.Notifier.group_id) and what it reads: the topics
+# whose events notify (consumers.notify_rules.notified_topics) and the registry, for districts.
+NOTIFY_GROUP = "notifier"
+NOTIFY_READS = ("alerts", "placements", "facilities")
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ GRANTS: tuple[Grant, ...] = (
     Grant("alerts", "READ", "topic", "alerts"),
     Grant("alerts", "WRITE", "topic", "alerts"),
     Grant("alerts", "READ", "group", ALERTS_GROUP),
+    *(Grant("notify", "READ", "topic", topic) for topic in NOTIFY_READS),
+    Grant("notify", "READ", "group", NOTIFY_GROUP),
 )
 
 _RESOURCE = {"topic": ResourceType.TOPIC, "group": ResourceType.GROUP}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 # Who talks to Kafka. `admin` is the operator (topics, ACLs, publish, import, simulate); the
 # dashboard and the API are the two doors that write events; `replica` only reads and rejects to
-# the dead-letter topic; `alerts` derives alerts from capacity.
-PRINCIPALS = ("admin", "dashboard", "api", "replica", "alerts")
+# the dead-letter topic; `alerts` derives alerts from capacity; `notify` reads what it tells of.
+PRINCIPALS = ("admin", "dashboard", "api", "replica", "alerts", "notify")
 OPERATOR = "admin"
 # The broker's own identity on its controller listener (a static PLAIN user: SCRAM users live in
 # the metadata log, which the controller has to serve before it can read them).

@@ -70,6 +70,23 @@ class Settings(BaseSettings):
     city_name: str = "八王子市"
     prefecture: str = "東京都"
     open_data_per_facility: bool = False
+    # Notifications (`bedboard notify`): subscriptions and deliveries (default <data_dir>/
+    # notify.sqlite); the SMTP server for e-mail (none: e-mails fail and an admin sees it); how
+    # often a failed delivery is tried, waiting twice as long each time up to the longest wait.
+    notify_file: Path | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "bedboard@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    notify_attempts: int = 8
+    notify_first_retry: timedelta = timedelta(seconds=5)
+    notify_longest_retry: timedelta = timedelta(minutes=15)
+    notify_timeout: timedelta = timedelta(seconds=10)
+    # A notifier's own name in its group (static membership): restarted under the same name it
+    # takes its partitions back at once instead of after the dead one's session times out.
+    notify_member: str | None = None
 
     @field_validator("city_code")
     @classmethod
@@ -198,6 +215,10 @@ class Settings(BaseSettings):
         """Every principal's outbox on this machine, the operator's first."""
         others = sorted(self.data_dir.glob("outbox-*.sqlite"))
         return [p for p in [self.data_dir / "outbox.sqlite", *others] if p.exists()]
+
+    @property
+    def notify_path(self) -> Path:
+        return self.notify_file or self.data_dir / "notify.sqlite"
 
     @property
     def tokens_path(self) -> Path:

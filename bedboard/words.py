@@ -20,6 +20,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "Kafka ブローカーに接続できません（{error}）。`bedboard broker start` で起動していますか？",
         "cannot reach the Kafka broker ({error}); is it running (`bedboard broker start`)?",
     ),
+    # bedboard notify
+    "notify_start": (
+        "通知を開始します（グループ {group}、記録 {store}、SMTP {smtp}）。Ctrl-C で停止します。",
+        "sending notifications (group {group}; deliveries in {store}; SMTP {smtp}); "
+        "Ctrl-C stops it.",
+    ),
+    "notify_done": (
+        "通知 {count}件を送りました（再送待ち {pending}件）",
+        "sent {count} notification(s) ({pending} waiting for a retry)",
+    ),
     # bedboard rollup, bedboard status
     "seeded": (
         "チェックポイント {name} からレプリカ {path} を開始しました（続きだけを読みます）",

@@ -30,6 +30,9 @@ APP: dict[str, tuple[str, str]] = {
     "page.registry": ("施設登録", "Facility registry"),
     "page.tokens": ("APIトークン", "API tokens"),
     "page.audit": ("監査記録", "Audit trail"),
+    "page.notifications": ("通知設定", "Notifications"),
+    # The live bell on every page (dashboard/bell.py).
+    "bell.waiting": ("回答待ち {n}件", "{n} requests waiting"),
     # The live header.
     "live.badge_on": ("ライブ", "Live"),
     "live.badge_off": ("停止中", "Paused"),
@@ -95,7 +98,7 @@ APP: dict[str, tuple[str, str]] = {
 }
 
 # English says "1 facility"; Japanese has no plural.
-ENGLISH_SINGULAR = {"unit.facilities": "{n} facility"}
+ENGLISH_SINGULAR = {"unit.facilities": "{n} facility", "bell.waiting": "{n} request waiting"}
 
 OVERVIEW: dict[str, tuple[str, str]] = {
     "overview.title": ("市内の病床状況", "Beds across the city"),
@@ -119,10 +122,6 @@ OVERVIEW: dict[str, tuple[str, str]] = {
     ),
     "notice.until": ("{time} まで", "until {time}"),
     "notice.posted": ("{time} 掲載 · {by}", "posted {time} · {by}"),
-    "alert.over_capacity": ("病床超過", "Over capacity"),
-    "alert.stale_report": ("報告の更新遅れ", "Stale report"),
-    "alert.not_accepting": ("受入停止中", "Not accepting"),
-    "alert.occupancy_high": ("病床使用率が高い", "High occupancy rate"),
     "alert.over_detail": (
         "{bed}: 使用中 {occupied} / 即応 {usable}",
         "{bed}: {occupied} occupied of {usable} usable",
@@ -661,6 +660,8 @@ ADMIN: dict[str, tuple[str, str]] = {
     "audit.account_enabled": ("アカウント再有効化", "Account enabled"),
     "audit.token_issued": ("APIトークン発行", "API token issued"),
     "audit.token_revoked": ("APIトークン失効", "API token revoked"),
+    "audit.subscription_added": ("通知設定の追加", "Subscription added"),
+    "audit.subscription_removed": ("通知設定の削除", "Subscription removed"),
     "audit.capacity.reported": ("病床数の報告", "Bed counts reported"),
     "audit.facility.registered": ("施設の登録", "Facility registered"),
     "audit.placement.requested": ("受入依頼の送信", "Placement requested"),
@@ -670,6 +671,38 @@ ADMIN: dict[str, tuple[str, str]] = {
     "audit.notice.withdrawn": ("お知らせの取り下げ", "Notice withdrawn"),
     "audit.alert.raised": ("アラート発生", "Alert raised"),
     "audit.alert.cleared": ("アラート解除", "Alert cleared"),
+}
+
+NOTIFY: dict[str, tuple[str, str]] = {
+    "subs.lead": (
+        "受入依頼・回答・期限切れ・病床アラートなどを、Slack/Teams の Webhook やメールで"
+        "受け取れます。施設・病床種別・地区で絞り込めます（空欄はすべて）。",
+        "Hear of requests, answers, lapses and alerts by a Slack or Teams webhook or by e-mail, "
+        "narrowed by facility, bed type and district (empty: all).",
+    ),
+    "subs.for_whom": ("対象のユーザー", "For whom"),
+    "subs.none": ("通知設定はまだありません", "No subscriptions yet"),
+    "subs.add": ("通知を追加", "Add a subscription"),
+    "subs.channel": ("通知方法", "Channel"),
+    "subs.channel.webhook": ("Webhook (Slack/Teams)", "Webhook (Slack/Teams)"),
+    "subs.channel.email": ("メール", "E-mail"),
+    "subs.target": ("送信先（Webhook URL またはメールアドレス）", "Webhook URL or e-mail address"),
+    "subs.kinds": ("通知の種類", "Kinds"),
+    "subs.facilities": ("施設で絞り込み", "Only these facilities"),
+    "subs.bed_types": ("病床種別で絞り込み", "Only these bed types"),
+    "subs.districts": ("地区で絞り込み", "Only these districts"),
+    "subs.any": ("絞り込みなし", "any"),
+    "subs.lang": ("通知の言語", "Language of the messages"),
+    "subs.save": ("追加する", "Add"),
+    "subs.saved": ("通知設定を追加しました", "Subscription added"),
+    "subs.remove": ("削除", "Remove"),
+    "subs.removed": ("通知設定を削除しました", "Subscription removed"),
+    "subs.failures": ("通知の送信失敗", "Failed notifications"),
+    "subs.no_failures": ("送信に失敗した通知はありません", "No notification has failed"),
+    "subs.retrying": ("再送中", "Retrying"),
+    "subs.failed": ("送信失敗", "Failed"),
+    "subs.attempts": ("試行回数", "Attempts"),
+    "subs.error": ("エラー", "Error"),
 }
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -687,6 +720,7 @@ TEXT: dict[str, tuple[str, str]] = {
     **PLACEMENTS,
     **NOTICES,
     **EXPORT,
+    **NOTIFY,
 }
 
 

@@ -70,6 +70,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "placement.admitted": ("入院済み", "Admitted"),
     "placement.cancelled": ("取り消し", "Cancelled"),
     "placement.expired": ("期限切れ", "Expired"),
+    # An alert's kind: the board, the overview and the notifications name it so.
+    "alert.over_capacity": ("病床超過", "Over capacity"),
+    "alert.stale_report": ("報告の更新遅れ", "Stale report"),
+    "alert.not_accepting": ("受入停止中", "Not accepting"),
+    "alert.occupancy_high": ("病床使用率が高い", "High occupancy rate"),
+    # What a notification is about (consumers/notify_rules.KINDS).
+    "notify.request": ("新しい受入依頼", "New placement request"),
+    "notify.answer": ("受入依頼に回答あり", "A placement request was answered"),
+    "notify.lapse": ("受入依頼の期限切れ", "Placement request lapsed"),
+    "notify.capacity": ("病床アラート", "Capacity alert"),
+    "notify.stale": ("報告が遅れている施設", "Stale facility"),
     # The patient of a placement request (never who they are).
     "patient.age_band": ("年代", "Age band"),
     "patient.severity": ("重症度", "Severity"),

@@ -53,3 +53,11 @@ def test_the_dashboard_and_the_api_share_one_tokens_file() -> None:
     }
     folder = str(Path(path).parent)
     assert mounts["dashboard"][folder] == mounts["api"][folder]
+
+
+def test_the_notifier_reads_the_subscriptions_the_dashboard_keeps() -> None:
+    # notify.sqlite is written on the dashboard's Notifications page and read by the notifier.
+    volumes = {name: set(s.get("volumes", [])) for name, s in services().items()}
+    shared = {v for v in volumes["dashboard"] if v.endswith(":/data")}
+    assert shared and shared <= volumes["notify"]
+    assert services()["notify"]["environment"]["BEDBOARD_KAFKA_PRINCIPAL"] == "notify"
