@@ -6,6 +6,7 @@ Every time in and out is aware: the replica keeps TIMESTAMPTZ in a UTC session.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -379,3 +380,40 @@ def notice_list(cur: duckdb.DuckDBPyConnection, limit: int = 200) -> pa.Table:
         "FROM notices ORDER BY posted_at DESC LIMIT $limit",
         params={"limit": limit},
     ).to_arrow_table()
+
+
+_INBOX_NEWS = """
+SELECT e.event_id, e.type, e.placement_id, e.facility_id, f.name_ja, f.name_en, p.bed_type,
+       json_extract_string(e.detail, '$.decision') AS decision, e.ingested_at
+FROM placement_events e JOIN placements p USING (placement_id)
+LEFT JOIN facilities f ON f.facility_id = p.facility_id
+WHERE e.ingested_at >= $since AND (
+    (e.type = 'placement.requested'
+     AND ($facility_ids IS NULL OR list_contains($facility_ids, e.facility_id)))
+    OR (e.type = 'placement.responded' AND p.requested_by = $requester))
+ORDER BY e.ingested_at, e.event_id
+LIMIT 50
+"""
+
+
+def inbox_news(
+    cur: duckdb.DuckDBPyConnection,
+    since: datetime,
+    *,
+    facility_ids: list[str] | None,
+    requester: str | None,
+) -> list[dict[str, Any]]:
+    """Requests to some facilities (None: all) and answers to one requester's requests that
+    arrived at or after `since`, oldest first (what the live bell rings for)."""
+    params = {"since": since, "facility_ids": facility_ids, "requester": requester}
+    return cur.sql(_INBOX_NEWS, params=params).to_arrow_table().to_pylist()  # type: ignore[no-any-return]
+
+
+def waiting_requests(cur: duckdb.DuckDBPyConnection, facility_ids: list[str] | None) -> int:
+    """How many requests to some facilities (None: all) wait for an answer: the inbox's badge."""
+    row = cur.execute(
+        "SELECT count(*) FROM placements WHERE status = 'requested' AND closed_at IS NULL "
+        "AND ($ids IS NULL OR list_contains($ids, facility_id))",
+        {"ids": facility_ids},
+    ).fetchone()
+    return int(row[0]) if row else 0

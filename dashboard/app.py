@@ -13,7 +13,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from consumers.store import ReplicaLocked  # noqa: E402
-from dashboard import auth, navigation, runtime, widgets  # noqa: E402
+from dashboard import auth, bell, navigation, runtime, widgets  # noqa: E402
 from dashboard.texts import t  # noqa: E402
 
 
@@ -43,9 +43,11 @@ chosen = st.navigation(
 )
 if identity is not None:
     auth.deliver_cookie()
-    bar, account = st.columns([8, 1], vertical_alignment="center")
+    bar, news, account = st.columns([7, 1.4, 1], vertical_alignment="center")
     with bar:
         widgets.top_bar()
+    with news:
+        bell.ring(identity)
     with account:
         auth.account_menu(identity)
 chosen.run()

@@ -26,6 +26,8 @@ ACTIONS = (
     "account_enabled",
     "token_issued",
     "token_revoked",
+    "subscription_added",
+    "subscription_removed",
 )
 
 

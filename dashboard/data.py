@@ -322,3 +322,21 @@ def _weekly_survey(path: str, as_of: datetime, known_at: datetime) -> returns.Re
 def weekly_survey(as_of: datetime, known_at: datetime) -> returns.Return:
     """The national weekly survey's return as of its cutoff (reproducible, like the snapshot)."""
     return _weekly_survey(_path(), as_of, known_at)
+
+
+def inbox_news(
+    since: datetime, facility_ids: tuple[str, ...] | None, requester: str | None
+) -> list[dict[str, Any]]:
+    """Requests to these facilities and answers to this requester since a moment (uncached: the
+    bell asks every second, and a cached answer would be up to a cache period late)."""
+    ids = list(facility_ids) if facility_ids is not None else None
+    with _cursor(_path()) as cur:
+        return queries.inbox_news(cur, since, facility_ids=ids, requester=requester)
+
+
+def waiting_requests(facility_ids: tuple[str, ...] | None) -> int:
+    """How many requests to these facilities (None: all) wait for an answer (uncached)."""
+    with _cursor(_path()) as cur:
+        return queries.waiting_requests(
+            cur, list(facility_ids) if facility_ids is not None else None
+        )

@@ -46,6 +46,7 @@ NAVIGATION: tuple[Entry, ...] = (
     Entry("placements", ":material/forum:", MAY["close"], hospital=True),
     Entry("notices", ":material/campaign:", MAY["notice"], hospital=True),
     Entry("export", ":material/download:", ("coordinator", "official", "admin"), hospital=True),
+    Entry("notifications", ":material/notifications:", EVERYONE),
     Entry("accounts", ":material/manage_accounts:", ("admin",)),
     Entry("registry", ":material/domain_add:", ("admin",)),
     Entry("tokens", ":material/key:", ("admin",)),

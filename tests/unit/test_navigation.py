@@ -19,7 +19,7 @@ def test_urls_stay_as_they_were() -> None:
     assert [entry.url_path for entry in NAVIGATION] == [
         "overview", "board", "facility", "map", "trends", "find",
         "report", "inbox", "upload", "placements", "notices", "export",
-        "accounts", "registry", "tokens", "audit",
+        "notifications", "accounts", "registry", "tokens", "audit",
     ]  # fmt: skip
 
 
