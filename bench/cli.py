@@ -30,6 +30,7 @@ MEASURES = {
     "returns": "bench.returns",
     "dashboard": "bench.dashboard",
     "api": "bench.api",
+    "notify": "bench.notify",
 }
 DOCS = ROOT / "docs" / "benchmarks.md"
 RESULTS = ROOT / "bench" / "results"

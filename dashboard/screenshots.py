@@ -33,11 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = {
     "coordinator": ("overview", "board", "facility", "map", "trends", "find", "export",
                     "placements"),
-    "hospital_staff": ("report", "inbox"),
+    "hospital_staff": ("report", "inbox", "notifications"),
     "admin": ("accounts", "registry", "tokens", "audit"),
 }  # fmt: skip
 # Pages also photographed on a phone's screen (390 x 844), as `<page>_<lang>_phone.png`.
-PHONE_PAGES = ("accounts", "registry", "tokens", "audit")
+PHONE_PAGES = ("accounts", "registry", "tokens", "audit", "notifications")
 PHONE: Any = {"width": 390, "height": 844}
 # What each page shows once it has drawn, so that the picture is never taken half-way: an
 # element, or (for the demo's placements) text that is there once the replica has caught up.
@@ -52,6 +52,7 @@ READY = {
     "placements": "text=ICU満床のため",
     "report": '[data-testid="stForm"]',
     "inbox": "text=SpO2 90%",
+    "notifications": "text=hooks.slack.com",
     "accounts": '[data-testid="stDataFrame"]',
     "registry": '[data-testid="stForm"]',
     "tokens": '[data-testid="stForm"]',
@@ -349,6 +350,18 @@ def placement_events(now: datetime) -> list:  # noqa: ANN201
     return events
 
 
+def demo_subscriptions(settings: Any) -> None:
+    """The demo hospital's Slack channel and ward address, as its staff would set them."""
+    from consumers.notify_store import NotifyStore
+
+    store = NotifyStore(settings.notify_path)
+    username, facilities = DEMO_USERS["hospital_staff"]
+    store.add(username, "webhook", "https://hooks.slack.com/services/T0DEMO/B0DEMO/demo",
+              ["request", "lapse"], bound_to=facilities)  # fmt: skip
+    store.add(username, "email", "ward5@hj0001.example.jp", ["request", "capacity", "stale"],
+              bed_types=["adult_icu", "hcu"], bound_to=facilities, lang="en")  # fmt: skip
+
+
 def _uuid() -> str:
     import uuid
 
@@ -382,6 +395,7 @@ def own_demo(workdir: Path) -> Iterator[tuple[str, dict[str, tuple[str, str]]]]:
         tokens.revoke(tokens.add(("HJ-0002",), name="his.komorebi")[0].id)
         tokens.add((), name="prefecture", read_only=True)
         create_topics(settings)
+        demo_subscriptions(settings)
         now = datetime.now(UTC)
         events = [*demo_events(now), *placement_events(now)]
         with Publisher(settings) as publisher:
