@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -43,11 +44,9 @@ chosen = st.navigation(
 )
 if identity is not None:
     auth.deliver_cookie()
-    bar, news, account = st.columns([7, 1.4, 1], vertical_alignment="center")
+    bar, account = st.columns([8, 1], vertical_alignment="center")
     with bar:
-        widgets.top_bar()
-    with news:
-        bell.ring(identity)
+        widgets.top_bar(partial(bell.ring, identity) if bell.listens(identity) else None)
     with account:
         auth.account_menu(identity)
 chosen.run()

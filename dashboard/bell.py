@@ -33,6 +33,11 @@ def facilities_of(identity: Identity) -> tuple[str, ...] | None:
     return None if identity.role == "admin" else tuple(identity.facilities)
 
 
+def listens(identity: Identity) -> bool:
+    """Whether anything rings for this person: an inbox to watch, or requests of their own."""
+    return identity.may("respond") or identity.may("request")
+
+
 def fresh(
     rows: Sequence[dict[str, Any]], since: datetime, seen: frozenset[str]
 ) -> tuple[list[dict[str, Any]], datetime, frozenset[str]]:

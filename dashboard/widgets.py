@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -129,9 +130,15 @@ def live_status() -> None:
     st.markdown(f"{badge} {escape_markdown(text)} · {escape_markdown(updated)}")
 
 
-def top_bar() -> None:
-    """The header of every page: live status on the left, language on the right."""
-    status, language = st.columns([6, 1], vertical_alignment="center")
+def top_bar(news: Callable[[], None] | None = None) -> None:
+    """The header of every page: live status on the left, then the person's news (the bell),
+    language on the right."""
+    if news is None:
+        status, language = st.columns([6, 1], vertical_alignment="center")
+    else:
+        status, bell, language = st.columns([5, 1.3, 1.2], vertical_alignment="center")
+        with bell:
+            news()
     with status:
         live_status()
     with language:

@@ -45,14 +45,16 @@ registry = data.facilities()
 
 
 def filters_text(sub: Subscription) -> str:
+    """The kinds, then each filter named: what this subscription lets through."""
     every = t("subs.any")
-    parts = [
-        ", ".join(t(f"notify.{k}") for k in KINDS if k in sub.kinds),
-        ", ".join(staff.facility_label(f, names_of) for f in sorted(sub.facilities)) or every,
-        ", ".join(bed_label(b) for b in sorted(sub.bed_types)) or every,
-        ", ".join(sorted(sub.districts)) or every,
+    kinds = ", ".join(t(f"notify.{k}") for k in KINDS if k in sub.kinds)
+    filters = [
+        (t("col.facility"), [staff.facility_label(f, names_of) for f in sorted(sub.facilities)]),
+        (t("column.bed_type"), [bed_label(b) for b in sorted(sub.bed_types)]),
+        (t("column.district"), sorted(sub.districts)),
     ]
-    return " · ".join(escape_markdown(p) for p in parts)
+    named = [f"{name}: {', '.join(values) or every}" for name, values in filters]
+    return " · ".join(escape_markdown(part) for part in [kinds, *named])
 
 
 def shown_target(sub: Subscription) -> str:
