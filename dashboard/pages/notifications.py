@@ -46,14 +46,14 @@ registry = data.facilities()
 
 def filters_text(sub: Subscription) -> str:
     """The kinds, then each filter named: what this subscription lets through."""
-    every = t("subs.any")
-    kinds = ", ".join(t(f"notify.{k}") for k in KINDS if k in sub.kinds)
+    every, comma = t("subs.any"), "、" if lang() == "ja" else ", "
+    kinds = comma.join(t(f"notify.{k}") for k in KINDS if k in sub.kinds)
     filters = [
         (t("col.facility"), [staff.facility_label(f, names_of) for f in sorted(sub.facilities)]),
         (t("column.bed_type"), [bed_label(b) for b in sorted(sub.bed_types)]),
         (t("column.district"), sorted(sub.districts)),
     ]
-    named = [f"{name}: {', '.join(values) or every}" for name, values in filters]
+    named = [f"{name}: {comma.join(values) or every}" for name, values in filters]
     return " · ".join(escape_markdown(part) for part in [kinds, *named])
 
 
