@@ -36,6 +36,9 @@ POLL_MS = 200  # short: a request should reach its hospital's phone within a sec
 # so the notifier learns each request's facility and bed type from the log itself.
 CONTEXT_TOPICS = ("placements",)
 SESSION_TIMEOUT_MS = 10_000
+# Sending stops for a poll after this long: slow receivers must not keep the member from
+# polling past max.poll.interval.ms (5 min), or the group would hand its partitions on.
+SEND_BUDGET_S = 30.0
 
 
 class _Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -189,7 +192,10 @@ class Notifier:
     def deliver_due(self) -> int:
         """Try every delivery that is due; returns how many went out."""
         delivered = 0
+        budget = time.monotonic() + SEND_BUDGET_S
         for delivery in self.store.due(self.clock()):
+            if time.monotonic() > budget:
+                break  # the rest after the next poll
             try:
                 self.send(delivery)
             except DeliveryFailed as error:
