@@ -12,6 +12,9 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bedboard.settings import Settings
 from consumers.notifier import Notifier
@@ -208,3 +211,35 @@ def events_of(settings: Settings, placement_ids: list[str]) -> list[str]:
         if str(getattr(event, "placement_id", "")) in placement_ids:
             found.append(str(event.event_id))  # type: ignore[union-attr]
     return found
+
+
+class Crash(RuntimeError):
+    """The process dies here."""
+
+
+class DiesBeforeCommitting(Notifier):
+    """Dies after recording what it owes and sending it, before committing its offsets."""
+
+    def _commit(self, consumer: Any, polled: Any) -> None:
+        if polled:
+            self.deliver_due()  # sent, as a notifier could have in an earlier loop
+            raise Crash
+
+
+def test_a_crash_between_recording_and_committing_sends_nothing_twice(
+    settings: Settings, tmp_path: Path
+) -> None:
+    with Publisher(settings) as publisher:
+        publisher.publish([placement_requested(str(uuid.uuid4()), "HJ-0001") for _ in range(6)])
+    store = NotifyStore(tmp_path / "notify.sqlite")
+    with webhook_server() as hook:
+        store.add("coordinator", "webhook", hook.url, ["request"])
+        notify = notifier_settings(settings, 1)
+        dying = DiesBeforeCommitting(notify, store, sender(notify), from_beginning=True)
+        with pytest.raises(Crash):
+            dying.run(threading.Event(), until_caught_up=True)
+        assert len(hook.received) == 6  # all sent; no offset committed past them
+
+        # The next start reads the same six again and owes them once: nothing is sent twice.
+        assert run_once(notify, store) == 0
+        assert len(hook.received) == 6 and len(store.deliveries("sent")) == 6
