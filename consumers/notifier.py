@@ -104,7 +104,7 @@ class Notifier:
                 self._place(consumer)
                 self._owe(polled)
                 self._commit(consumer, polled)  # only once what is owed is in the store
-                delivered += self.deliver_due()
+                delivered += self.deliver_due(stop)
                 if until_caught_up and self._caught_up(consumer) and not self.store.pending():
                     break
         finally:
@@ -189,13 +189,13 @@ class Notifier:
         if offsets:
             consumer.commit(offsets)
 
-    def deliver_due(self) -> int:
-        """Try every delivery that is due; returns how many went out."""
+    def deliver_due(self, stop: threading.Event | None = None) -> int:
+        """Try every delivery that is due (until asked to stop); returns how many went out."""
         delivered = 0
         budget = time.monotonic() + SEND_BUDGET_S
         for delivery in self.store.due(self.clock()):
-            if time.monotonic() > budget:
-                break  # the rest after the next poll
+            if time.monotonic() > budget or (stop is not None and stop.is_set()):
+                break  # the rest after the next poll, or the next start
             try:
                 self.send(delivery)
             except DeliveryFailed as error:
