@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import threading
 
 from kafka.errors import KafkaError
 
+from bedboard import service
 from bedboard.console import DONE, FAILED, say, text, warn
 from bedboard.settings import Settings
 from consumers.notifier import Notifier
@@ -25,14 +25,14 @@ def notify_options(p: argparse.ArgumentParser) -> None:
 
 
 def notify(args: argparse.Namespace, settings: Settings) -> int:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     store = NotifyStore(settings.notify_path)
     notifier = Notifier(settings, store, sender(settings), from_beginning=args.from_beginning)
     smtp = f"{settings.smtp_host}:{settings.smtp_port}" if settings.smtp_host else "-"
-    say(text(settings, "notify_start", group=notifier.group_id, store=store.path, smtp=smtp))
+    started = text(settings, "notify_start", group=notifier.group_id, store=store.path, smtp=smtp)
     try:
-        count = notifier.run(stop, until_caught_up=args.until_caught_up)
+        with service.stop_on_signals(threading.Event()) as stop:
+            say(started)
+            count = notifier.run(stop, until_caught_up=args.until_caught_up)
     except KafkaError as error:
         warn(text(settings, "broker", error=type(error).__name__))
         return FAILED

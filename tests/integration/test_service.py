@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[list[str], Up]] = {
     "api": (["api"], answers("/v1/health")),
     "open-feed": (["open-feed"], answers("/open/")),
     "alerts": (["alerts"], said_something),
+    "notify": (["notify"], said_something),
     "rollup": (["rollup"], said_something),
     "simulate": (["simulate", "--rate", "5"], said_something),
 }
