@@ -28,6 +28,7 @@ ALERTS_GROUP = "alerts-processor"
 # whose events notify (consumers.notify_rules.notified_topics) and the registry, for districts.
 NOTIFY_GROUP = "notifier"
 NOTIFY_READS = ("alerts", "placements", "facilities")
+LAPSES_GROUP = "placements-processor"  # consumers.lapses.GROUP
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ GRANTS: tuple[Grant, ...] = (
     Grant("alerts", "READ", "group", ALERTS_GROUP),
     *(Grant("notify", "READ", "topic", topic) for topic in NOTIFY_READS),
     Grant("notify", "READ", "group", NOTIFY_GROUP),
+    # The same principal runs the placements processor (`bedboard lapses`): it reads the
+    # placements from their start and writes placement.lapsed there.
+    Grant("alerts", "READ", "topic", "placements"),
+    Grant("alerts", "WRITE", "topic", "placements"),
+    Grant("alerts", "READ", "group", LAPSES_GROUP),
 )
 
 _RESOURCE = {"topic": ResourceType.TOPIC, "group": ResourceType.GROUP}

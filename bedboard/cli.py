@@ -16,6 +16,7 @@ from bedboard.commands import (
     export,
     export_options,
     infra,
+    lapses,
     notify,
     produce,
     returns,
@@ -117,6 +118,12 @@ COMMANDS: dict[str, Command] = {
         notify.notify,
         notify.notify_options,
         principal="notify",
+    ),
+    "lapses": Command(
+        "flag unanswered placement requests and lapse bed holds, on the log",
+        lapses.lapses,
+        lapses.lapses_options,
+        principal="alerts",  # the principal of processors that derive events from the log
     ),
     "dashboard": Command("the Streamlit app", serve.dashboard, serve.port_option),
     "api": Command("the HTTP API for hospital systems", api.api, api.api_options, principal="api"),

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     stale_after: timedelta = timedelta(hours=6)
     lang: str = "ja"
     occupancy_alert_threshold: float = 0.95
+    # The waiting list: a request unanswered this long is flagged; a bed hold lapses this long
+    # after the acceptance unless the patient was admitted or the placement cancelled.
+    answer_within: timedelta = timedelta(minutes=30)
+    hold_for: timedelta = timedelta(hours=3)
     users_file: Path | None = None
     session_ttl: timedelta = timedelta(hours=8)  # a sign-in ends this long after it began
     session_idle: timedelta = timedelta(minutes=30)  # or after this long without a page action

@@ -30,6 +30,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "通知 {count}件を送りました（再送待ち {pending}件）",
         "sent {count} notification(s) ({pending} waiting for a retry)",
     ),
+    # bedboard lapses
+    "lapses_start": (
+        "入院調整の期限処理を開始します（グループ {group}、未回答 {answer:g}分で通知、"
+        "仮押さえ {hold:g}分で失効）。Ctrl-C で停止します。",
+        "watching placements (group {group}; unanswered after {answer:g} min is flagged, a bed "
+        "hold lapses after {hold:g} min); Ctrl-C stops it.",
+    ),
+    "lapses_done": ("期限切れ {count}件を送信しました", "published {count} lapse(s)"),
     # bedboard rollup, bedboard status
     "seeded": (
         "チェックポイント {name} からレプリカ {path} を開始しました（続きだけを読みます）",

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from consumers.city import secured_sql
 from consumers.rules import NEWEST, available_sql, occupancy_sql, stale_sql
+from consumers.waiting import HOLD_CTES
 
 # One row per (facility, bed type) current as of T and known by K: the design's "Time" rule.
 # Each line's newest occurred_at comes from a hash aggregate, and only the lines at that time are
@@ -94,22 +95,29 @@ status AS (
     SELECT facility_id,
            any_value(value) FILTER (WHERE field = 'accepting') AS accepting,
            any_value(value) FILTER (WHERE field = 'ed_status') AS ed_status
-    FROM current_status GROUP BY 1)
+    FROM current_status GROUP BY 1),
+{HOLD_CTES}
 SELECT b.facility_id, f.name_ja, f.name_en, f.kind, f.district, f.lat, f.lon,
        f.facility_id IS NOT NULL AS registered,
-       b.bed_type, b.usable, b.occupied, {available_sql("b.usable", "b.occupied")} AS available,
+       b.bed_type, b.usable, b.occupied,
+       -- Free net of holds (and of admissions the report does not count yet): consumers/cases.
+       greatest({available_sql("b.usable", "b.occupied")} - coalesce(h.held, 0)
+                - coalesce(h.arriving, 0), 0) AS available,
        {occupancy_sql("b.usable", "b.occupied")} AS occupancy_rate,
        b.occurred_at AS reported_at, n.last_report, n.last_ingest, s.accepting, s.ed_status,
-       b.secured, b.oxygen, f.secured_beds
+       b.secured, b.oxygen, f.secured_beds, coalesce(h.held, 0) AS held,
+       coalesce(h.arriving, 0) AS arriving
 FROM current_beds b
 JOIN newest n USING (facility_id)
 LEFT JOIN status s USING (facility_id)
 LEFT JOIN facilities f USING (facility_id)
+LEFT JOIN line_holds h USING (facility_id, bed_type)
 """
 
 
 def board(cur: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Every (facility, bed type) line as it stands now, with its registry data, unsorted."""
+    """Every (facility, bed type) line as it stands now, with its registry data, unsorted;
+    `available` is free net of bed holds, `held` and `arriving` say by how much."""
     return cur.sql(_BOARD).to_arrow_table()
 
 

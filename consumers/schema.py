@@ -66,6 +66,16 @@ CREATE TABLE IF NOT EXISTS district_counts (
 CREATE TABLE IF NOT EXISTS event_log (
     event_id VARCHAR, type VARCHAR, facility_id VARCHAR, actor_org VARCHAR, actor_user VARCHAR,
     source VARCHAR, occurred_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ);
+-- The waiting list (v2): one row per case, folded from case.registered and case.withdrawn.
+CREATE TABLE IF NOT EXISTS cases (
+    case_id VARCHAR PRIMARY KEY, case_ref VARCHAR, age_band VARCHAR, severity VARCHAR,
+    needs VARCHAR, district VARCHAR, waiting_at VARCHAR, waiting_since TIMESTAMPTZ, note VARCHAR,
+    registered_at TIMESTAMPTZ, withdrawn_at TIMESTAMPTZ, withdraw_reason VARCHAR,
+    registered_by VARCHAR, updated_at TIMESTAMPTZ);
+-- Step-down (後方支援, v2): every report as received; queries pick the newest as of T.
+CREATE TABLE IF NOT EXISTS step_down (
+    event_id VARCHAR, facility_id VARCHAR, lower_care INTEGER, home INTEGER, note VARCHAR,
+    occurred_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, src_partition INTEGER, src_offset BIGINT);
 CREATE TABLE IF NOT EXISTS alerts (
     alert_id VARCHAR PRIMARY KEY, facility_id VARCHAR, kind VARCHAR, detail VARCHAR,
     raised_at TIMESTAMPTZ, cleared_at TIMESTAMPTZ);
@@ -79,6 +89,14 @@ V2_COLUMNS = (
     ("current_beds", "oxygen INTEGER"),
     ("facilities", "secured_beds VARCHAR"),
     ("facility_history", "secured_beds VARCHAR"),
+    # The waiting list: a placement's case, transport step, answer flag and the log position
+    # of the acceptance standing (holds are granted in that order).
+    ("placements", "case_id VARCHAR"),
+    ("placements", "transport VARCHAR"),
+    ("placements", "overdue_at TIMESTAMPTZ"),
+    ("placements", "accepted_partition INTEGER"),
+    ("placements", "accepted_offset BIGINT"),
+    ("placement_events", "case_id VARCHAR"),
 )
 
 

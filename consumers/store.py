@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from consumers import placing
 from consumers.bulk import Checked, Raw
 from consumers.columns import (
     REJECTED_COLUMNS,
@@ -31,11 +32,14 @@ from schemas.events import (
     FacilityRegistered,
     NoticePosted,
     NoticeWithdrawn,
-    PlacementClosed,
-    PlacementRequested,
-    PlacementResponded,
 )
-from schemas.events_v2 import DistrictCounted, PhaseDeclared
+from schemas.events_v2 import (
+    CaseRegistered,
+    CaseWithdrawn,
+    DistrictCounted,
+    PhaseDeclared,
+    StepDownReported,
+)
 
 EVENT_LOG_COLUMNS = (
     "event_id", "type", "facility_id", "actor_org", "actor_user", "source", "occurred_at",
@@ -145,8 +149,12 @@ class Store:
             e = record.event  # few, and their order matters
             if isinstance(e, FacilityRegistered):
                 self._facility(record)
-            elif isinstance(e, PlacementRequested | PlacementResponded | PlacementClosed):
-                self._placement(record)
+            elif isinstance(e, placing.PLACEMENT_EVENTS):
+                placing.placement(self.con, record)
+            elif isinstance(e, CaseRegistered | CaseWithdrawn):
+                placing.case(self.con, record)
+            elif isinstance(e, StepDownReported):
+                placing.step_down(self.con, record)
             elif isinstance(e, NoticePosted | NoticeWithdrawn):
                 self._notice(record)
             elif isinstance(e, AlertRaised | AlertCleared):
@@ -258,87 +266,6 @@ class Store:
             self.con.execute(
                 "INSERT INTO district_counts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [str(e.event_id), e.district, *counts, *where],
-            )
-
-    def _placement(self, record: Accepted) -> None:
-        """Keep the history, and fold the event into the placement's current row.
-
-        Any arrival order gives the same row: the first request fills the request fields,
-        the newest response its answer, and a close is final: its outcome is the status.
-        """
-        e = record.event
-        at, ingested = e.occurred_at, record.ingested_at
-        placement_id = str(e.placement_id)  # type: ignore[attr-defined]
-        facility = getattr(e, "facility_id", None)
-        detail = e.model_dump(
-            mode="json",
-            exclude={"type", "version", "event_id", "occurred_at", "actor", "placement_id"},
-            exclude_none=True,
-        )
-        self.con.execute(
-            "INSERT INTO placement_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                str(e.event_id),
-                placement_id,
-                e.type,  # type: ignore[attr-defined]
-                facility,
-                json.dumps(detail, ensure_ascii=False),
-                e.actor.org,
-                e.actor.user,
-                at,
-                ingested,
-            ],
-        )
-        if isinstance(e, PlacementRequested):
-            self.con.execute(
-                f"""INSERT INTO placements ({PLACEMENT_COLUMNS}) VALUES
-                    (?, ?, ?, ?, ?, ?, ?, 'requested', NULL, ?, ?, NULL, NULL, ?)
-                ON CONFLICT (placement_id) DO UPDATE SET
-                    facility_id = excluded.facility_id, bed_type = excluded.bed_type,
-                    age_band = excluded.age_band, severity = excluded.severity,
-                    needs = excluded.needs, note = excluded.note,
-                    requested_by = excluded.requested_by, requested_at = excluded.requested_at,
-                    updated_at = greatest(placements.updated_at, excluded.updated_at)
-                WHERE placements.requested_at IS NULL""",
-                [
-                    placement_id,
-                    e.facility_id,
-                    e.bed_type,
-                    e.patient.age_band,
-                    e.patient.severity,
-                    json.dumps(e.patient.needs),
-                    e.note,
-                    e.actor.user,
-                    at,
-                    at,
-                ],
-            )
-        elif isinstance(e, PlacementResponded):
-            self.con.execute(
-                f"""INSERT INTO placements ({PLACEMENT_COLUMNS}) VALUES
-                    (?, ?, NULL, NULL, NULL, NULL, NULL, ?, ?, NULL, NULL, ?, NULL, ?)
-                ON CONFLICT (placement_id) DO UPDATE SET
-                    facility_id = coalesce(placements.facility_id, excluded.facility_id),
-                    status = CASE WHEN placements.closed_at IS NULL THEN excluded.status
-                                  ELSE placements.status END,
-                    reason = excluded.reason, responded_at = excluded.responded_at,
-                    updated_at = greatest(placements.updated_at, excluded.updated_at)
-                -- Only the facility asked may answer; another's answer stays in the history.
-                WHERE (placements.facility_id IS NULL
-                       OR placements.facility_id = excluded.facility_id)
-                  AND (placements.responded_at IS NULL
-                       OR excluded.responded_at >= placements.responded_at)""",
-                [placement_id, e.facility_id, e.decision, e.reason, at, at],
-            )
-        elif isinstance(e, PlacementClosed):
-            self.con.execute(
-                f"""INSERT INTO placements ({PLACEMENT_COLUMNS}) VALUES
-                    (?, NULL, NULL, NULL, NULL, NULL, NULL, ?, NULL, NULL, NULL, NULL, ?, ?)
-                ON CONFLICT (placement_id) DO UPDATE SET
-                    status = excluded.status, closed_at = excluded.closed_at,
-                    updated_at = greatest(placements.updated_at, excluded.updated_at)
-                WHERE placements.closed_at IS NULL""",
-                [placement_id, e.outcome, at, at],
             )
 
     def _notice(self, record: Accepted) -> None:
@@ -486,10 +413,6 @@ WHEN MATCHED AND {NEWER.format(new="n", old="c")} THEN UPDATE SET
 WHEN NOT MATCHED THEN INSERT VALUES (
     n.facility_id, n.field, n.value, n.occurred_at, n.ingested_at, n.src_partition,
     n.src_offset)"""
-PLACEMENT_COLUMNS = (
-    "placement_id, facility_id, bed_type, age_band, severity, needs, note, status, reason, "
-    "requested_by, requested_at, responded_at, closed_at, updated_at"
-)
 REPORT_COLUMNS = (
     f"event_id::VARCHAR, facility_id, {WHERE}, accepting, ed_status, note, actor_org, "
     "actor_user, bed_types"

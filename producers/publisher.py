@@ -248,7 +248,7 @@ class Publisher:
     def _record(self, event: Event, source: str) -> Record:
         topic = TOPIC_OF_TYPE[event.type]  # type: ignore[attr-defined]
         key_field = TOPICS[topic].key_field
-        key = getattr(event, key_field) if key_field else None
+        key = getattr(event, key_field, None) if key_field else None  # case events: unkeyed
         key_bytes = None if key is None else str(key).encode()
         return Record(self.settings.topic(topic), key_bytes, to_json(event), source=source)
 

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
+from uuid import UUID
 
-from pydantic import BeforeValidator, Discriminator, Field, StringConstraints, Tag, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    TypeAdapter,
+)
 from pydantic import model_validator as _model_validator
 from pydantic_core import PydanticCustomError
 
 from schemas import events as v1
-from schemas.events import BedType, Count, Event
+from schemas import privacy
+from schemas.events import BedType, Count, Event, FacilityId, Patient, Text, Time
 
 # --- Shared by the v2 events --------------------------------------------------------------
 
@@ -135,6 +145,105 @@ class DistrictCounted(EventV2):
 
 COUNT_FIELDS = ("at_home", "in_accommodation", "awaiting_admission")
 
+
+# --- The waiting list: cases, transport, lapses, step-down (new in v2) ----------------------
+
+
+def _nothing_personal(value: str) -> str:
+    if rule := privacy.personal_in_text(value):
+        raise PydanticCustomError(rule, "must not look like a name, date, phone or address")
+    return value
+
+
+def _case_ref(value: str) -> str:
+    if rule := privacy.personal_in_case_ref(value):
+        raise PydanticCustomError(rule, "must be the health centre's own code, nothing personal")
+    return value
+
+
+# Free text on a case or a placement: prose, and nothing that points at a person.
+CaseNote = Annotated[str, Text(max_length=500, prose=True), AfterValidator(_nothing_personal)]
+CaseRef = Annotated[
+    str,
+    Text(min_length=2, max_length=24),
+    AfterValidator(_case_ref),
+    Field(json_schema_extra={"pattern": privacy.CASE_REF.pattern}),
+]
+WaitingAt = Literal["home", "hotel", "ambulance", "clinic"]
+WithdrawReason = Literal[
+    "admitted_elsewhere", "recovered", "declined_by_patient", "moved_away", "died", "other"
+]
+
+
+class CaseRegistered(EventV2):
+    """A person waiting for a bed, entered by the health centre under its own case code."""
+
+    type: Literal["case.registered"]
+    case_id: UUID
+    case_ref: CaseRef  # the health centre's pseudonym: means nothing outside its own records
+    patient: Patient  # age band, severity, needs: as a placement request says them
+    district: District
+    waiting_at: WaitingAt
+    waiting_since: Time
+    note: CaseNote | None = None
+
+    @_model_validator(mode="after")
+    def _by_an_official(self) -> CaseRegistered:
+        _official(self)
+        return self
+
+
+class CaseWithdrawn(EventV2):
+    """A case leaves the waiting list without an admission arranged here, with the reason."""
+
+    type: Literal["case.withdrawn"]
+    case_id: UUID
+    reason: WithdrawReason
+    note: CaseNote | None = None
+
+    @_model_validator(mode="after")
+    def _by_an_official(self) -> CaseWithdrawn:
+        _official(self)
+        return self
+
+
+class PlacementRequestedV2(v1.PlacementRequested):
+    """placement.requested version 2: may name the case it places; its note is checked too."""
+
+    version: Annotated[Literal[2], ONE_OR_TWO]  # type: ignore[assignment]
+    case_id: UUID | None = None
+    note: CaseNote | None = None  # type: ignore[assignment]
+
+
+class PlacementTransport(EventV2):
+    """A step of the patient's transport to the accepting facility."""
+
+    type: Literal["placement.transport"]
+    placement_id: UUID
+    step: Literal["arranged", "in_transit"]
+    note: CaseNote | None = None
+
+
+class PlacementLapsed(EventV2):
+    """The placements processor's word: no answer in time (a flag), or the bed hold lapsed."""
+
+    type: Literal["placement.lapsed"]
+    placement_id: UUID
+    facility_id: FacilityId
+    lapse: Literal["answer", "hold"]  # answer: still open, flagged; hold: ended as expired
+    after_s: Annotated[int, Field(ge=1, strict=True)]  # the configured time that ran out
+
+
+class StepDownReported(EventV2):
+    """後方支援: how many of a facility's inpatients could move to lower care or go home now."""
+
+    type: Literal["step_down.reported"]
+    facility_id: FacilityId
+    lower_care: Count  # could move to a lower level of care (転院・転棟)
+    home: Count  # could go home or to accommodation (自宅・宿泊療養)
+    note: CaseNote | None = None
+
+
 # --- Every version ----------------------------------------------------------------------
 
 # Each model under the tag of its (type, version); v1's tags are the bare types, as before.
@@ -143,6 +252,12 @@ V2_MODELS: dict[str, type[Event]] = {
     "facility.registered": FacilityRegisteredV2,
     "phase.declared": PhaseDeclared,
     "district.counted": DistrictCounted,
+    "placement.requested": PlacementRequestedV2,
+    "case.registered": CaseRegistered,
+    "case.withdrawn": CaseWithdrawn,
+    "placement.transport": PlacementTransport,
+    "placement.lapsed": PlacementLapsed,
+    "step_down.reported": StepDownReported,
 }
 _ONLY_V2 = {name for name in V2_MODELS if name not in v1.EVENT_TYPES}
 

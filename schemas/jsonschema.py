@@ -24,6 +24,14 @@ ALSO_CHECKED = {
         "actor.org is city_hall or health_centre; at least one of at_home, in_accommodation, "
         "awaiting_admission"
     ),
+    "case.registered.v2": (
+        "actor.org is city_hall or health_centre; case_ref has a digit and no date or phone "
+        "number; note holds no name, date, phone number or address (schemas/privacy.py)"
+    ),
+    "case.withdrawn.v2": "actor.org is city_hall or health_centre; note as in case.registered",
+    "placement.requested.v2": "as v1; note holds no name, date, phone number or address",
+    "placement.transport.v2": "note holds no name, date, phone number or address",
+    "step_down.reported.v2": "note holds no name, date, phone number or address",
 }
 EVERY_EVENT = (
     "occurred_at is RFC 3339 with an offset and at most 10 minutes after the broker's ingest "

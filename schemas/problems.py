@@ -73,6 +73,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "自宅療養者数・宿泊療養者数・入院等調整中数のいずれかが必要です",
         "needs at least one of at_home, in_accommodation, awaiting_admission",
     ),
+    # The waiting list (v2): a case reference or a note must not point at a person.
+    "case_ref_pattern": (
+        "保健所の管理番号にしてください（英数字・_・- の2〜24文字で数字を含む。氏名は不可）",
+        "must be the health centre's own code: 2-24 letters, digits, _ or -, with a digit "
+        "(never a name)",
+    ),
+    "looks_like_name": (
+        "氏名のように見えます（敬称・カタカナの姓名・ローマ字の姓名は書けません）",
+        "looks like a personal name (honorifics, full names in kana or Latin letters)",
+    ),
+    "looks_like_date": (
+        "日付（生年月日など）のように見えます。日付は書けません",
+        "looks like a date (such as a date of birth); dates are not allowed",
+    ),
+    "looks_like_phone": ("電話番号のように見えます", "looks like a phone number"),
+    "looks_like_address": (
+        "住所のように見えます（番地・丁目・郵便番号などは書けません）",
+        "looks like an address (block or street numbers, -chome, postal codes)",
+    ),
     "invalid_json": ("JSON として読めません", "is not valid JSON"),
     "too_large": ("64 KiB を超えています", "is larger than 64 KiB"),
     "future_timestamp": (

@@ -58,6 +58,15 @@ TOPIC_OF_TYPE: dict[str, str] = {
     "notice.withdrawn": "notices",
     "phase.declared": "city",
     "district.counted": "city",
+    # The waiting list shares the placements topic: one partition, so one total order of every
+    # case and placement event (holds are granted in that order). Case events have no
+    # placement_id and go unkeyed; with one partition the key decides nothing.
+    "case.registered": "placements",
+    "case.withdrawn": "placements",
+    "placement.transport": "placements",
+    "placement.lapsed": "placements",
+    # A facility's own word, beside its reports (keyed by facility_id, like them).
+    "step_down.reported": "capacity",
     "alert.raised": "alerts",
     "alert.cleared": "alerts",
 }

@@ -71,9 +71,9 @@ def placement_requested(placement_id: str, facility: str = "HJ-0003", **fields: 
     """A coordinator asks a facility for an adult ICU bed (age band and needs only, no patient)."""
     fields.setdefault("bed_type", "adult_icu")
     fields.setdefault("patient", {"age_band": "70-79", "severity": "severe", "needs": ["oxygen"]})
+    fields.setdefault("actor", HEALTH_CENTRE)
     return event(
         "placement.requested",
-        actor=HEALTH_CENTRE,
         placement_id=placement_id,
         facility_id=facility,
         **fields,

@@ -105,6 +105,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             for argv in (
                 [*bedboard, "simulate", "--facilities", "8", "--rate", "2", *by_hand],
                 [*bedboard, "alerts"],
+                [*bedboard, "lapses"],
                 dashboard_argv(args.port, settings),
                 [*bedboard, "api", "--port", str(args.api_port)],
             )

@@ -1,0 +1,153 @@
+"""Reads of the waiting list, bed holds and step-down: consumers/cases.py's rules in SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+# Holds, as consumers.cases.holds decides them (a property test holds the two equal), over the
+# current lines. CTEs to put after a WITH: `hold_queue` has a row per accepted open placement
+# with `held`; `line_holds` a row per line with its holds and admissions not yet reported.
+HOLD_CTES = """
+hold_lines AS (SELECT facility_id, bed_type, usable, occupied, occurred_at FROM current_beds),
+arrived AS (
+    SELECT p.facility_id, p.bed_type, count(*) AS arriving
+    FROM placements p JOIN hold_lines l USING (facility_id, bed_type)
+    WHERE p.status = 'admitted' AND p.closed_at > l.occurred_at GROUP BY ALL),
+queue AS (
+    SELECT placement_id, facility_id, bed_type,
+           row_number() OVER (PARTITION BY facility_id, bed_type
+                              ORDER BY accepted_partition, accepted_offset) AS place
+    FROM placements
+    WHERE status = 'accepted' AND closed_at IS NULL AND accepted_offset IS NOT NULL
+      AND facility_id IS NOT NULL AND bed_type IS NOT NULL),
+hold_queue AS (
+    SELECT q.placement_id, q.facility_id, q.bed_type,
+           q.place <= coalesce(greatest(l.usable - l.occupied, 0)
+                               - coalesce(a.arriving, 0), 0) AS held
+    FROM queue q LEFT JOIN hold_lines l USING (facility_id, bed_type)
+    LEFT JOIN arrived a USING (facility_id, bed_type)),
+line_holds AS (
+    SELECT facility_id, bed_type, sum(held)::INTEGER AS held, sum(arriving)::INTEGER AS arriving
+    FROM (SELECT facility_id, bed_type, held::INTEGER AS held, 0 AS arriving FROM hold_queue
+          UNION ALL SELECT facility_id, bed_type, 0, arriving FROM arrived)
+    GROUP BY ALL)"""
+
+
+def holds(cur: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Every accepted open placement and whether it holds a bed (placement_id, held)."""
+    return cur.sql(
+        f"WITH {HOLD_CTES} SELECT placement_id, facility_id, bed_type, held FROM hold_queue"
+    ).to_arrow_table()
+
+
+def line_holds(cur: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Per (facility, bed type): beds held, and admissions the line's report does not count."""
+    return cur.sql(f"WITH {HOLD_CTES} SELECT * FROM line_holds").to_arrow_table()
+
+
+# A case's status (consumers.cases.case_status), and what its placements say.
+_CASES = """
+WITH mine AS (
+    SELECT p.*, h.held FROM placements p
+    LEFT JOIN (WITH {holds} SELECT placement_id, held FROM hold_queue) h USING (placement_id)
+    WHERE p.case_id IS NOT NULL),
+per_case AS (
+    SELECT case_id,
+        bool_or(status = 'admitted') AS admitted,
+        bool_or(closed_at IS NULL AND status = 'accepted' AND transport = 'in_transit')
+            AS in_transit,
+        bool_or(closed_at IS NULL AND status = 'accepted' AND transport = 'arranged')
+            AS arranged,
+        bool_or(closed_at IS NULL AND status = 'accepted') AS accepted,
+        bool_or(closed_at IS NULL AND status = 'requested') AS requested,
+        bool_or(closed_at IS NULL AND status = 'requested' AND overdue_at IS NOT NULL)
+            AS overdue,
+        bool_or(closed_at IS NULL AND status = 'accepted' AND NOT held) AS unheld,
+        list(facility_id ORDER BY requested_at) AS tried,
+        arg_max(status, requested_at) AS last_status,
+        arg_max(placement_id, requested_at) AS last_placement,
+        count(*) AS placements
+    FROM mine GROUP BY case_id)
+SELECT c.case_id, c.case_ref, c.age_band, c.severity, c.needs, c.district, c.waiting_at,
+       c.waiting_since, c.note, c.registered_at, c.registered_by, c.withdrawn_at,
+       c.withdraw_reason,
+       CASE WHEN c.withdrawn_at IS NOT NULL THEN 'withdrawn'
+            WHEN p.admitted THEN 'admitted'
+            WHEN p.in_transit THEN 'in_transit'
+            WHEN p.arranged THEN 'transport_arranged'
+            WHEN p.accepted THEN 'accepted'
+            WHEN p.requested THEN 'requested'
+            ELSE 'waiting' END AS status,
+       coalesce(p.overdue, false) AS overdue, coalesce(p.unheld, false) AS unheld,
+       coalesce(p.tried, []) AS tried, p.last_status, p.last_placement,
+       coalesce(p.placements, 0) AS placements
+FROM cases c LEFT JOIN per_case p USING (case_id)
+"""
+SEVERITY_ORDER = "CASE severity WHEN 'severe' THEN 0 WHEN 'moderate' THEN 1 ELSE 2 END"
+
+
+def waiting_list(cur: duckdb.DuckDBPyConnection, *, open_only: bool = True) -> pa.Table:
+    """Cases, the most severe first and then the longest waiting; open ones only by default."""
+    where = "WHERE status NOT IN ('admitted', 'withdrawn')" if open_only else ""
+    return cur.sql(
+        f"SELECT * FROM ({_CASES.format(holds=HOLD_CTES)}) {where} "
+        f"ORDER BY {SEVERITY_ORDER}, waiting_since, case_ref, case_id"
+    ).to_arrow_table()
+
+
+def case(cur: duckdb.DuckDBPyConnection, case_id: str) -> dict[str, Any] | None:
+    """One case with its status, or None."""
+    rows = (
+        cur.sql(
+            f"SELECT * FROM ({_CASES.format(holds=HOLD_CTES)}) WHERE case_id = $id",
+            params={"id": case_id},
+        )
+        .to_arrow_table()
+        .to_pylist()
+    )
+    return rows[0] if rows else None
+
+
+def case_placements(cur: duckdb.DuckDBPyConnection, case_id: str) -> pa.Table:
+    """A case's placements, newest first, each with whether it holds a bed."""
+    return cur.sql(
+        f"""WITH {HOLD_CTES}
+        SELECT p.placement_id, p.facility_id, f.name_ja, f.name_en, p.bed_type, p.status,
+               p.reason, p.transport, p.requested_at, p.responded_at, p.closed_at,
+               p.overdue_at, h.held
+        FROM placements p LEFT JOIN hold_queue h USING (placement_id)
+        LEFT JOIN facilities f ON f.facility_id = p.facility_id
+        WHERE p.case_id = $id ORDER BY p.requested_at DESC NULLS LAST""",
+        params={"id": case_id},
+    ).to_arrow_table()
+
+
+def case_history(cur: duckdb.DuckDBPyConnection, case_id: str) -> pa.Table:
+    """Every event of a case and of its placements, oldest first: who did what, when."""
+    return cur.sql(
+        """SELECT e.placement_id, e.type, e.facility_id, e.detail, e.actor_org, e.actor_user,
+                  e.occurred_at, e.ingested_at
+        FROM placement_events e
+        WHERE e.case_id = $id OR e.placement_id IN (
+            SELECT placement_id FROM placements WHERE case_id = $id)
+        ORDER BY e.occurred_at, e.ingested_at""",
+        params={"id": case_id},
+    ).to_arrow_table()
+
+
+def step_down(cur: duckdb.DuckDBPyConnection, as_of: datetime, known_at: datetime) -> pa.Table:
+    """Each facility's newest step-down report as of T known at K, with its district."""
+    return cur.sql(
+        """SELECT s.facility_id, f.name_ja, f.name_en, coalesce(f.district, '') AS district,
+                  s.lower_care, s.home, s.note, s.occurred_at
+        FROM step_down s LEFT JOIN facilities f USING (facility_id)
+        WHERE s.occurred_at <= $as_of AND s.ingested_at <= $known_at
+        QUALIFY row_number() OVER (PARTITION BY s.facility_id ORDER BY s.occurred_at DESC,
+            s.ingested_at DESC, s.src_partition DESC, s.src_offset DESC) = 1
+        ORDER BY district, s.facility_id""",
+        params={"as_of": as_of, "known_at": known_at},
+    ).to_arrow_table()
