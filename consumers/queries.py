@@ -335,7 +335,7 @@ def facility_status(
 _PLACEMENTS = """
 SELECT p.placement_id, p.facility_id, f.name_ja, f.name_en, p.bed_type, p.age_band, p.severity,
        p.needs, p.note, p.status, p.reason, p.requested_by, p.requested_at, p.responded_at,
-       p.closed_at, p.updated_at
+       p.closed_at, p.updated_at, p.overdue_at, p.transport, p.case_id
 FROM placements p LEFT JOIN facilities f USING (facility_id)
 WHERE ($facility_ids IS NULL OR list_contains($facility_ids, p.facility_id))
   AND (NOT $open_only OR p.closed_at IS NULL)

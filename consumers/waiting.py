@@ -70,6 +70,8 @@ per_case AS (
         list(facility_id ORDER BY requested_at) AS tried,
         arg_max(status, requested_at) AS last_status,
         arg_max(placement_id, requested_at) AS last_placement,
+        arg_max(facility_id, requested_at) AS last_facility,
+        arg_max(bed_type, requested_at) AS last_bed_type,
         count(*) AS placements
     FROM mine GROUP BY case_id)
 SELECT c.case_id, c.case_ref, c.age_band, c.severity, c.needs, c.district, c.waiting_at,
@@ -83,7 +85,8 @@ SELECT c.case_id, c.case_ref, c.age_band, c.severity, c.needs, c.district, c.wai
             WHEN p.requested THEN 'requested'
             ELSE 'waiting' END AS status,
        coalesce(p.overdue, false) AS overdue, coalesce(p.unheld, false) AS unheld,
-       coalesce(p.tried, []) AS tried, p.last_status, p.last_placement,
+       coalesce(p.tried, []) AS tried, p.last_status, p.last_placement, p.last_facility,
+       p.last_bed_type,
        coalesce(p.placements, 0) AS placements
 FROM cases c LEFT JOIN per_case p USING (case_id)
 """

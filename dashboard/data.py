@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from consumers import city, queries
+from consumers import city, queries, waiting
 from consumers.exports import report, returns, snapshot
 from consumers.replica import Health
 from dashboard import runtime, secured
@@ -340,3 +340,46 @@ def waiting_requests(facility_ids: tuple[str, ...] | None) -> int:
         return queries.waiting_requests(
             cur, list(facility_ids) if facility_ids is not None else None
         )
+
+
+# --- The waiting list (contract v2) -----------------------------------------------------------
+
+
+@st.cache_data(ttl=CACHE_S, show_spinner=False)
+def _waiting_list(path: str, open_only: bool) -> pd.DataFrame:
+    with _cursor(path) as cur:
+        return waiting.waiting_list(cur, open_only=open_only).to_pandas()
+
+
+def waiting_list(open_only: bool = True) -> pd.DataFrame:
+    """Cases, the most severe first, then the longest waiting; open ones only by default."""
+    return _waiting_list(_path(), open_only)
+
+
+def case(case_id: str) -> dict[str, Any] | None:
+    """One case with its status (uncached: what the case page acts on)."""
+    with _cursor(_path()) as cur:
+        return waiting.case(cur, case_id)
+
+
+def case_placements(case_id: str) -> list[dict[str, Any]]:
+    """A case's placements, newest first, with whether each holds a bed (uncached)."""
+    with _cursor(_path()) as cur:
+        return waiting.case_placements(cur, case_id).to_pylist()
+
+
+def case_history(case_id: str) -> pd.DataFrame:
+    """Every event of a case and its placements, oldest first (uncached)."""
+    with _cursor(_path()) as cur:
+        return waiting.case_history(cur, case_id).to_pandas()
+
+
+@st.cache_data(ttl=CACHE_S, show_spinner=False)
+def _step_down(path: str, minute: datetime) -> pd.DataFrame:
+    with _cursor(path) as cur:
+        return waiting.step_down(cur, minute, minute).to_pandas()
+
+
+def step_down(now: datetime) -> pd.DataFrame:
+    """Each facility's newest step-down report (後方支援), with its district."""
+    return _step_down(_path(), now.replace(second=0, microsecond=0) + timedelta(minutes=1))

@@ -40,6 +40,8 @@ NAVIGATION: tuple[Entry, ...] = (
     Entry("map", ":material/map:", EVERYONE),
     Entry("trends", ":material/show_chart:", EVERYONE),
     Entry("find", ":material/bed:", MAY["request"]),
+    Entry("waiting", ":material/groups:", MAY["request"]),
+    Entry("case", ":material/person_search:", MAY["request"]),
     Entry("report", ":material/edit_note:", MAY["report"], hospital=True),
     Entry("inbox", ":material/inbox:", MAY["respond"], hospital=True),
     Entry("upload", ":material/upload_file:", MAY["report"], hospital=True),

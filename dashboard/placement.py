@@ -14,7 +14,8 @@ PENDING = "placement_pending"
 def request(facility_id: str, bed_type: str, patient: dict[str, Any]) -> None:
     """A coordinator asked this facility to take the patient; no names or identifiers here.
 
-    `patient` holds only age_band, severity and needs (the contract's `placement.requested`).
+    `patient` holds only age_band, severity and needs (the contract's `placement.requested`),
+    and the case_id of the waiting list when the request places one of its cases.
     """
     st.session_state[PENDING] = {"facility_id": facility_id, "bed_type": bed_type, **patient}
     # The button sits in a live fragment; the dialog opens from the page, so rerun all of it.
@@ -31,4 +32,5 @@ def show_pending() -> None:
             age_band=pending.get("age_band"),
             severity=pending.get("severity"),
             needs=pending.get("needs", ()),
+            case_id=pending.get("case_id"),
         )

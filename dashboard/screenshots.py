@@ -32,12 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
 # Each role's pages, photographed in this order (the first is the role's home page).
 PAGES = {
     "coordinator": ("overview", "board", "facility", "map", "trends", "find", "export",
-                    "placements"),
+                    "placements", "waiting", "case"),
     "hospital_staff": ("report", "inbox", "notifications"),
     "admin": ("accounts", "registry", "tokens", "audit"),
 }  # fmt: skip
 # Pages also photographed on a phone's screen (390 x 844), as `<page>_<lang>_phone.png`.
-PHONE_PAGES = ("accounts", "registry", "tokens", "audit", "notifications")
+PHONE_PAGES = ("accounts", "registry", "tokens", "audit", "notifications", "waiting", "case")
 PHONE: Any = {"width": 390, "height": 844}
 # What each page shows once it has drawn, so that the picture is never taken half-way: an
 # element, or (for the demo's placements) text that is there once the replica has caught up.
@@ -50,6 +50,8 @@ READY = {
     "find": '[data-testid="stButton"]',
     "export": '[data-testid="stDataFrame"]',
     "placements": "text=ICU満床のため",
+    "waiting": "text=HC-0423",
+    "case": '[data-testid="stDataFrame"]',
     "report": '[data-testid="stForm"]',
     "inbox": "text=SpO2 90%",
     "notifications": "text=hooks.slack.com",
@@ -377,6 +379,7 @@ def own_demo(workdir: Path) -> Iterator[tuple[str, dict[str, tuple[str, str]]]]:
     from bedboard.settings import Settings
     from dashboard.accounts import UsersFile, new_password, users_path
     from dashboard.launch import dashboard_argv
+    from producers.demo_cases import case_events
     from producers.publisher import Publisher
     from producers.tokens import TokenStore
 
@@ -397,7 +400,7 @@ def own_demo(workdir: Path) -> Iterator[tuple[str, dict[str, tuple[str, str]]]]:
         create_topics(settings)
         demo_subscriptions(settings)
         now = datetime.now(UTC)
-        events = [*demo_events(now), *placement_events(now)]
+        events = [*demo_events(now), *placement_events(now), *case_events(now)]
         with Publisher(settings) as publisher:
             for first in range(0, len(events), 2000):
                 receipt = publisher.publish(events[first : first + 2000], source="simulator")

@@ -114,8 +114,10 @@ def request_placement(
     age_band: str | None = None,
     severity: str | None = None,
     needs: Sequence[str] = (),
+    case_id: str | None = None,
 ) -> None:
-    """Open the dialog that sends `placement.requested` to one facility (from Find a bed)."""
+    """Open the dialog that sends `placement.requested` to one facility (from Find a bed, or
+    for a case of the waiting list)."""
     facility_name = facility_label(facility_id, facility_names())
 
     @st.dialog(t("request.title"), width="medium")
@@ -162,6 +164,7 @@ def request_placement(
                 severity=level,
                 needs=wanted,
                 note=note,
+                case_id=case_id,
                 now=data.now(),
             )
         except forms.Refused as refused:

@@ -33,6 +33,8 @@ APP: dict[str, tuple[str, str]] = {
     "page.notifications": ("通知設定", "Notifications"),
     # The live bell on every page (dashboard/bell.py).
     "bell.waiting": ("回答待ち {n}件", "{n} requests waiting"),
+    "page.waiting": ("入院待機者", "Waiting list"),
+    "page.case": ("待機者の詳細", "Case"),
     # The live header.
     "live.badge_on": ("ライブ", "Live"),
     "live.badge_off": ("停止中", "Paused"),
@@ -98,7 +100,11 @@ APP: dict[str, tuple[str, str]] = {
 }
 
 # English says "1 facility"; Japanese has no plural.
-ENGLISH_SINGULAR = {"unit.facilities": "{n} facility", "bell.waiting": "{n} request waiting"}
+ENGLISH_SINGULAR = {
+    "unit.facilities": "{n} facility",
+    "bell.waiting": "{n} request waiting",
+    "waiting.count": "{n} person",
+}
 
 OVERVIEW: dict[str, tuple[str, str]] = {
     "overview.title": ("市内の病床状況", "Beds across the city"),
@@ -128,6 +134,81 @@ OVERVIEW: dict[str, tuple[str, str]] = {
     ),
     "alert.stale_detail": ("最終報告 {ago}", "last report {ago}"),
     "alert.occupancy_detail": ("{bed}: 病床使用率 {rate}", "{bed}: occupancy rate {rate}"),
+}
+
+WAITING: dict[str, tuple[str, str]] = {
+    "waiting.lead": (
+        "入院を待っている方の一覧です。重症度の高い順、待機の長い順に並び、各行に空床の候補を"
+        "表示します。候補を押すと受入依頼の画面が開きます。",
+        "Everyone waiting for a bed, the most severe and longest waiting first, each with the "
+        "best free beds. Pick a bed to open the request.",
+    ),
+    "waiting.add": ("待機者を登録", "Add a case"),
+    "waiting.ref": ("管理番号", "Case reference"),
+    "waiting.ref_help": (
+        "保健所の管理番号（例: HC-0412）。氏名・生年月日・電話番号・住所は書けません。",
+        "The health centre's own code (e.g. HC-0412): never a name, birth date, phone or address.",
+    ),
+    "waiting.where": ("待機場所", "Waiting at"),
+    "waiting.since_date": ("待機開始日", "Waiting since (date)"),
+    "waiting.since_time": ("待機開始時刻", "Waiting since (time)"),
+    "waiting.register": ("待機者に登録", "Add to the list"),
+    "waiting.open": ("待機中の方", "Open cases"),
+    "waiting.severe": ("うち重症", "Of which severe"),
+    "waiting.longest": ("最長の待機", "Longest wait"),
+    "waiting.empty": ("入院を待っている方はいません。", "Nobody is waiting for a bed."),
+    "waiting.waited": ("待機 {span}", "waiting {span}"),
+    "waiting.minutes": ("{n}分", "{n} min"),
+    "waiting.hours": ("{n}時間", "{n} h"),
+    "waiting.days": ("{n}日", "{n} days"),
+    "waiting.to": ("依頼先: {facility} · {bed}", "Asked: {facility} · {bed}"),
+    "waiting.suggest": ("空床の候補", "Best free beds"),
+    "waiting.none_free": (
+        "条件に合う空床がありません（仮押さえ分を除く）",
+        "No free bed fits (beds held excluded)",
+    ),
+    "waiting.bed": ("{facility} · {bed} · 空床 {n}", "{facility} · {bed} · {n} free"),
+    "waiting.details": ("詳細", "Details"),
+    "waiting.next": (
+        "前の依頼は {what}。次の候補から選べます。",
+        "The last request: {what}. The next beds are offered.",
+    ),
+    "waiting.placed_at": ("{facility} · {bed}", "{facility} · {bed}"),
+    "waiting.count": ("{n}人", "{n} people"),
+    "case.choose": ("待機者を選ぶ", "Choose a case"),
+    "case.none": (
+        "待機者が選ばれていません。入院待機者の一覧から選んでください。",
+        "No case chosen: pick one on the waiting list.",
+    ),
+    "case.placements": ("依頼の履歴", "Requests"),
+    "case.no_requests": ("まだ依頼していません。", "No request sent yet."),
+    "case.history": ("経過", "History"),
+    "case.arranged": ("搬送を手配した", "Transport arranged"),
+    "case.in_transit": ("搬送を開始した", "Transport started"),
+    "case.admitted": ("入院した", "Admitted"),
+    "case.cancel": ("依頼を取り消す", "Cancel the request"),
+    "case.withdraw": ("待機者から外す", "Withdraw the case"),
+    "case.withdraw_send": ("外す", "Withdraw"),
+    "case.registered_by": ("登録 {time} · {by}", "added {time} · {by}"),
+    "history.case.registered": ("待機者登録", "Added"),
+    "history.case.withdrawn": ("待機者から除外", "Withdrawn"),
+    "history.placement.transport": ("搬送", "Transport"),
+    "history.placement.lapsed": ("期限の経過", "Lapsed"),
+    "hold.column": ("仮押さえ", "Held"),
+    "hold.help": (
+        "受入承諾から入院（または取り消し・期限切れ）まで1床を仮押さえします。空床数は仮押さえと"
+        "報告前の入院を除いた数です。",
+        "An accepted request holds one bed until admission, cancellation or lapse. Free beds "
+        "are net of holds and of admissions the hospital has not reported yet.",
+    ),
+    "hold.count": ("仮押さえ {n}床", "{n} held"),
+    "step_down.title": (
+        "後方支援（転院・退院の可能な入院患者）",
+        "Step-down (patients who could move on)",
+    ),
+    "step_down.lower_care": ("転院・転棟可能", "Could move to lower care"),
+    "step_down.home": ("自宅・宿泊療養へ", "Could go home"),
+    "step_down.none": ("後方支援の報告はまだありません。", "No step-down reports yet."),
 }
 
 BOARD: dict[str, tuple[str, str]] = {
@@ -671,6 +752,11 @@ ADMIN: dict[str, tuple[str, str]] = {
     "audit.notice.withdrawn": ("お知らせの取り下げ", "Notice withdrawn"),
     "audit.alert.raised": ("アラート発生", "Alert raised"),
     "audit.alert.cleared": ("アラート解除", "Alert cleared"),
+    "audit.case.registered": ("入院待機者の登録", "Case added to the waiting list"),
+    "audit.case.withdrawn": ("入院待機者の取り下げ", "Case withdrawn"),
+    "audit.placement.transport": ("搬送の記録", "Transport step"),
+    "audit.placement.lapsed": ("入院調整の期限切れ", "Placement lapsed"),
+    "audit.step_down.reported": ("後方支援の報告", "Step-down reported"),
 }
 
 NOTIFY: dict[str, tuple[str, str]] = {
@@ -718,6 +804,7 @@ TEXT: dict[str, tuple[str, str]] = {
     **SENDING,
     **REPORT,
     **PLACEMENTS,
+    **WAITING,
     **NOTICES,
     **EXPORT,
     **NOTIFY,

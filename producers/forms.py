@@ -24,7 +24,7 @@ from schemas.events import (
     PlacementResponded,
     to_json,
 )
-from schemas.events_v2 import PhaseDeclared
+from schemas.events_v2 import PhaseDeclared, PlacementRequestedV2
 from schemas.problems import Problem, problems_of
 from schemas.records import Rejection, check
 
@@ -203,9 +203,11 @@ def placement_request(
     severity: str,
     needs: Sequence[str] = (),
     note: str | None = None,
+    case_id: str | None = None,
     now: datetime,
 ) -> PlacementRequested:
-    """A coordinator's request that a facility take a patient (no names, no identifiers)."""
+    """A coordinator's request that a facility take a patient (no names, no identifiers); with a
+    case of the waiting list, a version 2 request that names it."""
     allow(identity, "request")
     problems: list[Problem] = []
     data = common_fields(identity, "placement.requested", now) | {
@@ -216,6 +218,9 @@ def placement_request(
     }
     if text := plain_text("note", note, problems):
         data["note"] = text
+    if case_id is not None:
+        data |= {"version": 2, "case_id": case_id}
+        return _build(PlacementRequestedV2, data, problems)  # type: ignore[no-any-return]
     return _build(PlacementRequested, data, problems)  # type: ignore[no-any-return]
 
 

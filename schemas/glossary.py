@@ -81,6 +81,27 @@ WORDS: dict[str, tuple[str, str]] = {
     "notify.lapse": ("受入依頼の期限切れ", "Placement request lapsed"),
     "notify.capacity": ("病床アラート", "Capacity alert"),
     "notify.stale": ("報告が遅れている施設", "Stale facility"),
+    # The waiting list (contract v2): where a case stands, where the person waits, why a case
+    # left the list, the transport steps, a bed hold (仮押さえ, not 確保病床) and the lapses.
+    "case_status.waiting": ("待機中", "Waiting"),
+    "case_status.requested": ("依頼中", "Request sent"),
+    "case_status.withdrawn": ("取り下げ", "Withdrawn"),
+    "transport.arranged": ("搬送手配済", "Transport arranged"),
+    "transport.in_transit": ("搬送中", "In transit"),
+    "waiting_at.home": ("自宅", "Home"),
+    "waiting_at.hotel": ("ホテル（宿泊療養）", "Hotel"),
+    "waiting_at.ambulance": ("救急車内", "In an ambulance"),
+    "waiting_at.clinic": ("外来・診療所で待機", "At a clinic"),
+    "withdraw_reason.admitted_elsewhere": ("他の経路で入院", "Admitted elsewhere"),
+    "withdraw_reason.recovered": ("回復", "Recovered"),
+    "withdraw_reason.declined_by_patient": ("本人・家族の辞退", "Declined by the patient"),
+    "withdraw_reason.moved_away": ("転出", "Moved away"),
+    "withdraw_reason.died": ("死亡", "Died"),
+    "withdraw_reason.other": ("その他の理由", "Other"),
+    "hold.held": ("仮押さえ中", "Bed held"),
+    "hold.no_bed": ("仮押さえできる空床なし", "No bed left to hold"),
+    "lapse.answer": ("回答期限切れ", "No answer in time"),
+    "lapse.hold": ("仮押さえ期限切れ", "Hold lapsed"),
     # The patient of a placement request (never who they are).
     "patient.age_band": ("年代", "Age band"),
     "patient.severity": ("重症度", "Severity"),
@@ -140,6 +161,9 @@ PLACEMENT_DECISIONS = ("accepted", "declined")
 PLACEMENT_OUTCOMES = ("admitted", "cancelled", "expired")
 NOTICE_SEVERITIES = ("info", "warning", "critical")
 PATIENT_SEVERITIES = ("mild", "moderate", "severe")
+WAITING_AT = ("home", "hotel", "ambulance", "clinic")
+WITHDRAW_REASONS = ("admitted_elsewhere", "recovered", "declined_by_patient", "moved_away", "died",
+                    "other")  # fmt: skip
 
 
 def word(key: str, lang: str) -> str:

@@ -75,8 +75,12 @@ def board_table(
         rows = model.sort_rows(rows, sort_by)
         page_rows = _paginate(rows)
         free = t("board.free", n=number(rows["total_available"].sum()))
-        st.caption(" · ".join((t("board.count", shown=number(len(rows)), total=number(total)),
-                               free, t("board.open"))))  # fmt: skip
+        parts = [t("board.count", shown=number(len(rows)), total=number(total)), free]
+        shown_lines = board[board["facility_id"].isin(rows["facility_id"])
+                            & board["bed_type"].isin(shown_types)]  # fmt: skip
+        if held := int(shown_lines["held"].sum() + shown_lines["arriving"].sum()):
+            parts.append(t("hold.count", n=number(held)))  # free beds are net of these
+        st.caption(" · ".join((*parts, t("board.open"))), help=t("hold.help"))
         _table(page_rows, shown_types, now)
         st.caption(t("legend"))
         secured_lines = data.board_secured(now)

@@ -118,6 +118,8 @@ def result_row(row, now, request: dict[str, object]) -> None:  # noqa: ANN001
     if "oxygen" in request["needs"] and not pd.isna(row.oxygen):  # type: ignore[operator]
         # Contract v2: how many of the ready beds can give oxygen, where the hospital says.
         free += " · " + t("find.oxygen", n=number(row.oxygen))
+    if row.held or row.arriving:  # free is net of these (contract v2's bed holds)
+        free += " · " + t("hold.count", n=number(row.held + row.arriving))
     cells[3].text(free)
     cells[4].text(accepting_text(row.accepting))
     cells[5].text(ed_text(row.ed_status))

@@ -48,6 +48,8 @@ def request_card(row: dict[str, Any]) -> None:
         where = escape_markdown(staff.facility_label(row["facility_id"], names))
         top.markdown(f"**{bed_label(row['bed_type'])}** · {where}")
         when.caption(staff.when(row["requested_at"]))
+        if row["overdue_at"] is not None:  # the placements processor's flag: no answer in time
+            st.warning(t("lapse.answer"), icon=":material/timer_off:")
         st.text(staff.patient_text(row["age_band"], row["severity"], json.loads(row["needs"])))
         if row["note"]:
             st.text(row["note"])  # plain text: never Markdown, never HTML

@@ -43,6 +43,36 @@ def overview() -> None:
     with right:
         notices(now)
         alerts(board, now, config.occupancy_alert_threshold)
+        step_down(now)
+
+
+def step_down(now) -> None:  # noqa: ANN001
+    """後方支援: who could move on, per district, and per facility behind it."""
+    st.markdown(f"**{t('step_down.title')}**")
+    reports = data.step_down(now)
+    if reports.empty:
+        st.caption(t("step_down.none"))
+        return
+    per_district = reports.groupby("district", as_index=False)[["lower_care", "home"]].sum()
+    st.dataframe(
+        pd.DataFrame({
+            t("column.district"): per_district["district"],
+            t("step_down.lower_care"): per_district["lower_care"],
+            t("step_down.home"): per_district["home"],
+        }),
+        hide_index=True,
+    )  # fmt: skip
+    with st.expander(t("col.facility")):
+        st.dataframe(
+            pd.DataFrame({
+                t("col.facility"): model.display_names(reports, lang()),
+                t("column.district"): reports["district"],
+                t("step_down.lower_care"): reports["lower_care"],
+                t("step_down.home"): reports["home"],
+                t("col.updated"): [ago(at, now) for at in reports["occurred_at"]],
+            }),
+            hide_index=True,
+        )  # fmt: skip
 
 
 def city_kpis(board: pd.DataFrame) -> None:
@@ -52,6 +82,8 @@ def city_kpis(board: pd.DataFrame) -> None:
     occupied.metric(t("column.occupied"), number(total.occupied), border=True)
     available.metric(t("column.available"), number(total.available), border=True)
     occupancy.metric(t("column.occupancy_rate"), percent(total.occupancy), border=True)
+    if held := int(board["held"].sum() + board["arriving"].sum()):
+        st.caption(t("hold.count", n=number(held)), help=t("hold.help"))
 
 
 def facility_kpis(board: pd.DataFrame, stale_hours: float) -> None:

@@ -65,6 +65,10 @@ def placement_card(row: dict[str, Any], events: pd.DataFrame) -> None:
             f"{staff.facility_label(row['facility_id'], names)} · {bed_label(row['bed_type'])}"
         )
         when.caption(staff.when(row["updated_at"]))
+        if row["overdue_at"] is not None and row["status"] == "requested":
+            status.caption(f":orange[:material/timer_off: {t('lapse.answer')}]")
+        if row["transport"] and row["closed_at"] is None:
+            status.caption(t(f"transport.{row['transport']}"))
         patient, notes, who = st.columns([2, 5, 2])
         patient.text(staff.patient_text(row["age_band"], row["severity"], json.loads(row["needs"])))
         if row["reason"]:

@@ -270,7 +270,8 @@ def test_find_request_button_is_the_placement_hook(
 
     assert not at.exception
     assert asked == [("HJ-0002", "medical_surgical",
-                      {"age_band": "70-79", "severity": "moderate", "needs": []})]  # fmt: skip
+                      {"age_band": "70-79", "severity": "moderate", "needs": [],
+                       "case_id": None})]  # fmt: skip
 
 
 @pytest.mark.parametrize("page", [None, "board", "facility", "map", "trends", "find"])

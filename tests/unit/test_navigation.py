@@ -17,7 +17,7 @@ def test_every_page_file_is_in_the_table_once_with_its_title() -> None:
 
 def test_urls_stay_as_they_were() -> None:
     assert [entry.url_path for entry in NAVIGATION] == [
-        "overview", "board", "facility", "map", "trends", "find",
+        "overview", "board", "facility", "map", "trends", "find", "waiting", "case",
         "report", "inbox", "upload", "placements", "notices", "export",
         "notifications", "accounts", "registry", "tokens", "audit",
     ]  # fmt: skip
