@@ -71,20 +71,30 @@ def free_lines(board: pd.DataFrame) -> pd.DataFrame:
     return board[board["registered"] & (board["available"] > 0)]
 
 
-def suggestions(
-    case: Mapping[str, Any],
-    lines: pd.DataFrame,
-    centres: pd.DataFrame,
-    registry: pd.DataFrame,
-    n: int = 3,
-) -> pd.DataFrame:
-    """A case's best free beds as Find a bed ranks them, from its district, facilities already
-    tried left out (so that after a decline or a lapse the next one comes up)."""
-    bed_types = model.bed_types_for(case["severity"], needs_of(case))
-    origin = model.origin_point(("district", case["district"]), centres, registry)
-    ranked = model.rank_beds(lines, bed_types, origin=origin)
-    tried = [f for f in (() if case.get("tried") is None else case["tried"]) if f]
-    return ranked[~ranked["facility_id"].isin(tried)].head(n)
+class Suggestions:
+    """Each case's best free beds as Find a bed ranks them (model.rank_beds), from its district;
+    facilities already tried are left out, so after a decline or a lapse the next one comes up.
+
+    The candidates of a set of bed types are found once for all the cases that want them."""
+
+    def __init__(self, lines: pd.DataFrame, registry: pd.DataFrame) -> None:
+        self.lines, self.registry = lines, registry
+        self.centres = model.district_centres(registry)
+        self._best: dict[tuple[str, ...], pd.DataFrame] = {}
+        self._origins: dict[str, tuple[float, float] | None] = {}
+
+    def of(self, case: Mapping[str, Any], n: int = 3) -> pd.DataFrame:
+        bed_types = tuple(model.bed_types_for(case["severity"], needs_of(case)))
+        if bed_types not in self._best:
+            self._best[bed_types] = model.best_beds(self.lines, bed_types)
+        tried = [f for f in (() if case.get("tried") is None else case["tried"]) if f]
+        district = case["district"]
+        if district not in self._origins:
+            where = ("district", district)
+            self._origins[district] = model.origin_point(where, self.centres, self.registry)
+        return model.order_beds(
+            self._best[bed_types], self._origins[district], first=n, leave_out=tried
+        )
 
 
 def patient(case: Mapping[str, Any]) -> dict[str, Any]:

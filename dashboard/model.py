@@ -230,30 +230,54 @@ def rank_beds(
     fresh before stale, more free beds first, then nearest. One row per facility, with its best
     bed type (the first wanted type with a free bed) and the free beds of that type.
     """
+    return order_beds(best_beds(board, bed_types, districts=districts), origin)
+
+
+def best_beds(
+    board: pd.DataFrame, bed_types: Sequence[str], *, districts: Sequence[str] = ()
+) -> pd.DataFrame:
+    """rank_beds' candidates by facility id: each facility's best wanted bed type with room.
+
+    Apart from the ordering so that a page ranking many patients of the same needs (the
+    waiting list) finds the candidates once and orders them from each patient's district."""
     wanted = {code: i for i, code in enumerate(bed_types)}
     lines = board[board["bed_type"].isin(list(wanted)) & (board["available"] > 0)]
     lines = lines[lines["accepting"].astype("object") != "closed"]
     if districts:
         lines = lines[lines["district"].isin(list(districts))]
     if lines.empty:
-        return lines.assign(distance_km=pd.Series(dtype="float64"), type_rank=0)
+        return lines.assign(type_rank=0, accepting_rank=0)
     lines = lines.assign(type_rank=lines["bed_type"].map(wanted))
     # The best wanted type per facility: the most fitting type that has room.
     best = lines.sort_values(["facility_id", "type_rank"]).groupby("facility_id").head(1)
-    best = best.assign(
-        accepting_rank=best["accepting"].map(lambda v: ACCEPTING_ORDER.get(v, 2)),
-        distance_km=(
-            haversine_km(origin[0], origin[1], best["lat"], best["lon"])
-            if origin
-            else pd.Series(np.nan, index=best.index)
-        ),
-    )
-    ranked = best.sort_values(
-        ["accepting_rank", "stale", "available", "distance_km", "facility_id"],
-        ascending=[True, True, False, True, True],
-        na_position="last",
-    )
-    return ranked.drop(columns=["accepting_rank"]).reset_index(drop=True)
+    return best.assign(accepting_rank=best["accepting"].map(lambda v: ACCEPTING_ORDER.get(v, 2)))
+
+
+def order_beds(
+    best: pd.DataFrame,
+    origin: tuple[float, float] | None,
+    *,
+    first: int | None = None,
+    leave_out: Sequence[str] = (),
+) -> pd.DataFrame:
+    """best_beds' rows in rank_beds' order, with their distance from the origin; the `first`
+    few only, facilities in `leave_out` left out."""
+    if origin and len(best):
+        distance = haversine_km(origin[0], origin[1], best["lat"], best["lon"]).to_numpy()
+    else:
+        distance = np.full(len(best), np.nan)
+    # One stable sort of plain arrays (a page ranks for many patients): accepting, fresh,
+    # most free, nearest (unknown distance last), then facility id, which is best_beds' order.
+    order = np.lexsort((
+        np.arange(len(best)), distance, -best["available"].to_numpy(dtype="int64"),
+        best["stale"].to_numpy(dtype="bool"), best["accepting_rank"].to_numpy(dtype="int64"),
+    ))  # fmt: skip
+    if leave_out:
+        order = order[~best["facility_id"].iloc[order].isin(list(leave_out)).to_numpy()]
+    if first is not None:
+        order = order[:first]
+    rows = best.iloc[order].drop(columns=["accepting_rank"])
+    return rows.assign(distance_km=distance[order]).reset_index(drop=True)
 
 
 FEED_OFF, FEED_CONNECTING, FEED_DOWN, FEED_LIVE = "off", "connecting", "down", "live"

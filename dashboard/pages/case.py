@@ -138,8 +138,7 @@ if cases_view.wants_a_bed(case) and not closed:
     st.markdown(f"**{t('waiting.suggest')}**")
     board = model.enrich(data.board(), data.now(), data.settings().stale_after)
     registry = data.facilities()
-    beds = cases_view.suggestions(case, cases_view.free_lines(board),
-                                  model.district_centres(registry), registry)  # fmt: skip
+    beds = cases_view.Suggestions(cases_view.free_lines(board), registry).of(case)
     if beds.empty:
         st.caption(t("waiting.none_free"))
     shown = model.names_by_id(registry, lang())

@@ -65,7 +65,9 @@ def open_case(case_id: str) -> None:
     st.switch_page("pages/case.py")
 
 
-def case_card(case: dict[str, Any], lines: pd.DataFrame, names: dict[str, str], now) -> None:  # noqa: ANN001
+def case_card(
+    case: dict[str, Any], offers: cases_view.Suggestions, names: dict[str, str], now: datetime
+) -> None:
     with st.container(border=True):
         who, where, more = st.columns([3, 5, 1], vertical_alignment="center")
         who.markdown(f"{cases_view.status_markdown(case['status'])} · `{case['case_ref']}`")
@@ -83,7 +85,7 @@ def case_card(case: dict[str, Any], lines: pd.DataFrame, names: dict[str, str], 
             return
         if why := cases_view.why_next(case):
             st.caption(f":material/redo: {t('waiting.next', what=why)}")
-        beds = cases_view.suggestions(case, lines, centres, registry)
+        beds = offers.of(case)
         if beds.empty:
             st.caption(t("waiting.none_free"))
             return
@@ -124,13 +126,12 @@ def waiting_list() -> None:
         page = int(st.number_input(t("board.page"), 1, pages, 1, key="waiting_page"))
     shown = cases.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     board = model.enrich(data.board(), now, data.settings().stale_after)
-    lines = cases_view.free_lines(board)
+    offers = cases_view.Suggestions(cases_view.free_lines(board), registry)
     names = model.names_by_id(registry, lang())
     for case in shown.to_dict("records"):
-        case_card(case, lines, names, now)
+        case_card(case, offers, names, now)
 
 
-centres = model.district_centres(registry)
 add_case()
 waiting_list()
 placement.show_pending()

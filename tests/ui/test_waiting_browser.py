@@ -39,6 +39,9 @@ from schemas.events import Actor
 from tests.local_kafka import on_session_broker
 
 pytestmark = pytest.mark.browser
+# Live data reaches a page through the broker, the page's replica and a fragment's next redraw
+# (every 3 s): longer than expect's default 5 s on a busy machine.
+expect.set_options(timeout=30_000)
 WARD = "一般 (内科・外科)"
 ICHO = "八王子いちょう総合病院"
 
@@ -110,7 +113,7 @@ def test_a_case_goes_into_the_last_free_bed_held_then_admitted(
     coordinator = signed_in(browser, stack, COORDINATOR)
     go(coordinator, "入院待機者")
     coordinator.get_by_text("待機者を登録").click()
-    coordinator.get_by_label("管理番号").fill("HC-0001")
+    coordinator.get_by_role("textbox", name="管理番号").fill("HC-0001")
     coordinator.get_by_role("button", name="待機者に登録").click()
     expect(coordinator.get_by_text("受け付けました")).to_be_visible()
     expect(coordinator.get_by_text("HC-0001")).to_be_visible()
