@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+
+from consumers.cases import BedLine, CasesState, fold_cases
+from consumers.rules import Accepted
+from schemas.events import EVENT_TYPES, parse_event
+
+V1_TYPES = {name for name in EVENT_TYPES if name.startswith("placement.")}
 
 # Holds, as consumers.cases.holds decides them (a property test holds the two equal), over the
 # current lines. CTEs to put after a WITH: `hold_queue` has a row per accepted open placement
@@ -154,3 +161,38 @@ def step_down(cur: duckdb.DuckDBPyConnection, as_of: datetime, known_at: datetim
         ORDER BY district, s.facility_id""",
         params={"as_of": as_of, "known_at": known_at},
     ).to_arrow_table()
+
+
+def as_of(
+    cur: duckdb.DuckDBPyConnection, as_of: datetime, known_at: datetime
+) -> tuple[CasesState, dict[tuple[str, str], BedLine]]:
+    """Cases, placements and the lines holds are measured against, as of T known at K.
+
+    The stored history is folded again by the pure rules (consumers.cases), in the order it was
+    applied (the placements topic's log order), so a past moment reads as it was then.
+    """
+    rows = cur.execute(
+        "SELECT type, event_id, placement_id, detail, actor_org, actor_user, occurred_at, "
+        "ingested_at FROM placement_events WHERE ingested_at <= ? ORDER BY rowid",
+        [known_at],
+    ).fetchall()
+    records = []
+    for position, (kind, event_id, pid, detail, org, user, occurred, ingested) in enumerate(rows):
+        body = json.loads(detail) | {
+            "type": kind, "event_id": event_id, "occurred_at": occurred.isoformat(),
+            "actor": {"org": org, "user": user},
+        }  # fmt: skip
+        if pid is not None:
+            body["placement_id"] = pid
+        # Only v1's three placement types may be v1; a request naming a case is v2.
+        v1 = kind in V1_TYPES and not (kind == "placement.requested" and "case_id" in body)
+        body["version"] = 1 if v1 else 2
+        records.append(Accepted(parse_event(body), ingested, 0, position))
+    state = fold_cases(records, as_of=as_of, known_at=known_at)
+    from consumers.queries import state as lines_as_of  # late: queries reads HOLD_CTES from here
+
+    lines = {
+        (r["facility_id"], r["bed_type"]): BedLine(r["usable"], r["occupied"], r["reported_at"])
+        for r in lines_as_of(cur, as_of, known_at, timedelta(hours=1)).to_pylist()
+    }
+    return state, lines
