@@ -4,6 +4,7 @@ is refused with every error listed."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -20,6 +21,7 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from bedboard import broker as local_broker  # free ports only: the broker is the session's
 from bedboard.admin import create_topics
+from bedboard.settings import Settings
 from dashboard.accounts import UsersFile, new_password, users_path
 from dashboard.launch import dashboard_argv
 from producers import forms
@@ -68,6 +70,14 @@ def stack(
     with Publisher(settings) as publisher:
         assert publisher.publish([*registry, report]).status == "live"
 
+    with serving(broker, settings, data_dir) as stack:
+        yield stack
+
+
+@contextlib.contextmanager
+def serving(broker: str, settings: Settings, data_dir: Path) -> Iterator[Stack]:
+    """The dashboard on these topics, with an account for STAFF and COORDINATOR each; its log
+    must hold no password when it stops."""
     passwords = {}
     users = UsersFile(users_path(settings))
     for who in (STAFF, COORDINATOR):

@@ -4,9 +4,7 @@ lapsed request is flagged with the next bed offered."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -21,16 +19,13 @@ from test_staff_browser import (
     Stack,
     browser,  # noqa: F401  (the module's Chromium, a fixture)
     grid_cell,
+    serving,
     signed_in,
-    wait_for_http,
 )
 
-from bedboard import broker as local_broker
 from bedboard.admin import create_topics
 from bedboard.settings import Settings
 from consumers.lapses import LapseProcessor
-from dashboard.accounts import UsersFile, new_password, users_path
-from dashboard.launch import dashboard_argv
 from producers import case_forms, forms
 from producers.demo_city import DEMO_CITY
 from producers.publisher import Publisher
@@ -66,32 +61,8 @@ def placing(
     ]  # fmt: skip
     with Publisher(settings) as publisher:
         assert publisher.publish([*registry, *reports]).status == "live"
-    passwords = {}
-    users = UsersFile(users_path(settings))
-    for who in (STAFF, COORDINATOR):
-        passwords[who.username] = new_password()
-        users.add(who.username, who.role, passwords[who.username], who.facilities)
-    port = local_broker.free_port_pair()
-    env = os.environ | {
-        "BEDBOARD_BOOTSTRAP_SERVERS": broker,
-        "BEDBOARD_TOPIC_PREFIX": settings.topic_prefix,
-        "BEDBOARD_DATA_DIR": str(data_dir),
-        "BEDBOARD_LANG": "ja",
-    }
-    env.pop("BEDBOARD_DB", None)
-    log = (data_dir / "dashboard.log").open("w")
-    server = subprocess.Popen(dashboard_argv(port), env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{url}/_stcore/health", server)
-        yield Stack(url, passwords), settings
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    with serving(broker, settings, data_dir) as stack:
+        yield stack, settings
 
 
 def go(page: Page, name: str) -> None:
