@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,6 +20,7 @@ from producers.publisher import Publisher
 from schemas.records import check
 from tests.factories import HEALTH_CENTRE, beds, capacity, event, placement_requested
 
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime.now(UTC).replace(microsecond=0)
 HOSPITAL = {"org": "hospital", "user": "ward.ito"}
 HALF_HOUR = timedelta(minutes=31)
@@ -127,3 +131,24 @@ def test_the_lapse_processor_puts_each_lapse_on_the_log_once(
     assert rows == {unanswered: "requested:true", held: "expired:false", fresh: "requested:false"}
     assert holds_and_line(store) == ({}, (3, 0, 0))  # the lapsed hold gave its bed back
     store.con.close()
+
+
+def test_bedboard_lapses_runs_as_a_command(settings: Settings) -> None:
+    pid = str(uuid.uuid4())
+    with Publisher(settings) as publisher:
+        publisher.publish([placement_requested(pid, "HJ-0001", at=NOW - timedelta(minutes=5))])
+    env = os.environ | {
+        "BEDBOARD_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "BEDBOARD_TOPIC_PREFIX": settings.topic_prefix,
+        "BEDBOARD_DATA_DIR": str(settings.data_dir),
+        "BEDBOARD_LANG": "en",
+        "BEDBOARD_ANSWER_WITHIN": "PT1M",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bedboard", "lapses", "--until-caught-up"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "unanswered after 1 min is flagged" in done.stdout
+    assert "published 1 lapse(s)" in done.stdout
+    assert lapse_log(settings) == [(pid, "answer")]
