@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[list[str], Up]] = {
     "open-feed": (["open-feed"], answers("/open/")),
     "alerts": (["alerts"], said_something),
     "notify": (["notify"], said_something),
+    "lapses": (["lapses"], said_something),
     "rollup": (["rollup"], said_something),
     "simulate": (["simulate", "--rate", "5"], said_something),
 }
@@ -149,7 +150,8 @@ def test_sigterm_stops_the_command_and_all_it_started(
 
 def test_sigterm_stops_the_demo_its_four_children_and_its_broker(tmp_path: Path) -> None:
     """`bedboard demo` as people run it: its own broker, the demo city, the simulator, the alert
-    processor, the dashboard and the API; one SIGTERM stops them all, the broker included."""
+    and placements processors, the dashboard and the API; one SIGTERM stops them all, the broker
+    included."""
     (tmp_path / "jars").symlink_to(ROOT / ".bedboard" / "jars")  # no download in a test
     kafka, web, api = local_broker.free_port_pair(), free_port(), free_port()
     env = os.environ | {
@@ -175,7 +177,8 @@ def test_sigterm_stops_the_demo_its_four_children_and_its_broker(tmp_path: Path)
         poll(up, STARTS_WITHIN_S * 2, "the demo is not up")
         assert process.poll() is None, output.read_text()
         started = family(process.pid)
-        assert len(started) >= 6  # itself, the broker, simulate, alerts, Streamlit, the API
+        # itself, the broker, simulate, alerts, lapses, Streamlit, the API
+        assert len(started) >= 7
 
         process.send_signal(signal.SIGTERM)
 
