@@ -19,6 +19,8 @@ KIND_OF_EVENT: dict[str, Callable[[Any], str | None]] = {
     "placement.requested": lambda e: "request",
     "placement.responded": lambda e: "answer",
     "placement.closed": lambda e: "lapse" if e.outcome == "expired" else None,
+    # The placements processor's (contract v2): no answer in time, or a bed hold that lapsed.
+    "placement.lapsed": lambda e: "lapse",
     "alert.raised": lambda e: "stale" if e.kind == "stale_report" else "capacity",
 }
 # Placement kinds speak of one patient's request: hospital staff hear only of their own.

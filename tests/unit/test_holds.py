@@ -285,3 +285,13 @@ def test_a_case_moves_from_waiting_to_admitted_and_a_withdrawal_stands() -> None
     state = fold_cases(records)
     assert state.cases[cid].case_ref == "HC-0413"  # a later registration updates the case
     assert case_status(state.cases[cid], state.placements.values()) == "withdrawn"
+
+
+def test_a_lapse_from_the_placements_processor_notifies_as_a_lapse() -> None:
+    from consumers.notify_rules import kind_of
+
+    for lapse in ("answer", "hold"):
+        body = common("placement.lapsed", 40, {"org": "system", "user": "bedboard-placements"})
+        body |= {"placement_id": PLACEMENTS[0], "facility_id": "HJ-0001", "lapse": lapse,
+                 "after_s": 1800}  # fmt: skip
+        assert kind_of(parse_event(body)) == "lapse"
