@@ -98,14 +98,14 @@ def test_a_case_goes_into_the_last_free_bed_held_then_admitted(
 
     # The hospital's inbox, open all along, shows it; the hospital accepts.
     staff.get_by_role("button", name="受け入れる").click()
-    expect(staff.get_by_text("受入承諾")).to_be_visible()
+    expect(staff.get_by_text("受入承諾", exact=True).first).to_be_visible()
 
     # The board on the third screen shows the bed held: none free, one held.
     expect(grid_cell(board, ICHO, WARD)).to_have_text(re.compile(r"\s0$"))
     expect(board.get_by_text("仮押さえ 1床")).to_be_visible()
 
     # The coordinator follows the case: transport, then admission.
-    expect(coordinator.get_by_text("受入承諾")).to_be_visible()
+    expect(coordinator.get_by_text("受入承諾", exact=True).first).to_be_visible()
     coordinator.get_by_role("button", name="詳細").first.click()
     expect(coordinator.get_by_role("heading", name="待機者の詳細")).to_be_visible()
     expect(coordinator.get_by_text("仮押さえ中")).to_be_visible()
