@@ -240,6 +240,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "broker_stopped": ("停止しました", "stopped"),
     "kafka_credentials": ("Kafka の認証情報: {error}", "Kafka credentials: {error}"),
     "broker_not_running": ("動いていません", "not running"),
+    "nodes_stopped": ("ノード {nodes} を停止しました", "stopped node(s) {nodes}"),
+    "nodes_columns": (
+        "ノード  pid      ポート        役割",
+        "node  pid      ports        role",
+    ),
+    "role_leader": ("コントローラ（リーダー）・ブローカー", "controller leader, broker"),
+    "role_follower": ("コントローラ（フォロワー）・ブローカー", "controller follower, broker"),
+    "role_broker": ("ブローカー", "broker"),
+    "role_stopped": ("停止中", "stopped"),
+    "role_unknown": ("不明（クォーラムが応答しません）", "unknown (no quorum answers)"),
     "kafka_unreachable": (
         "Kafka（{servers}）に接続できません: {error}",
         "could not reach Kafka at {servers}: {error}",
