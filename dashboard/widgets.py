@@ -127,6 +127,10 @@ def live_status() -> None:
         if lag:
             text += " · " + t("live.lag", n=f"{lag:,}")
         badge = ":green-badge[:material/sensors: " + t("live.badge_on") + "]"
+        if short := data.health().short_of_copies:
+            # Live all the same: the other copies serve; say why an operator may be paged.
+            text += " · " + t("live.short_of_copies", n=short)
+            badge = ":orange-badge[:material/sensors: " + t("live.badge_on") + "]"
     st.markdown(f"{badge} {escape_markdown(text)} · {escape_markdown(updated)}")
 
 
