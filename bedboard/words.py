@@ -56,6 +56,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "{read}件を読み、レプリカ {path} に反映しました",
         "rolled up {read} records into {path}",
     ),
+    "replica_unwritable": (
+        "レプリカ {path} に書き込めません（{error}）。ディスクの空きを確認してください。"
+        "書けなかったバッチはオフセットごと取り消したので、中途半端な内容は残っていません。"
+        "空きを作って再実行すると続きから取り込みます。",
+        "could not write the replica {path} ({error}); is its disk full? The batch that failed "
+        "was undone together with its offsets, so nothing is half-written: free some space and "
+        "run again to go on from where it stopped.",
+    ),
     "dlq": (
         "却下したレコードを DLQ に書けないため、そのバッチは反映していません。"
         "再実行すると続きから処理します: {error}",
