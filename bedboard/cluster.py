@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -109,15 +110,17 @@ def start(cluster: Layout, jars_dir: Path, only: int | None = None, timeout: flo
     wanted = cluster.nodes if only is None else [cluster.node(only)]
     jars = fetch_jars(jars_dir)
     secrets = credentials.read_or_create(credentials_file(cluster.base))
-    started: list[tuple[Node, int]] = []
-    for node in wanted:
-        pid = broker.running_pid(node.dir)
-        if pid is None:
-            pid = _launch(java, f"{jars}/*", cluster, node, secrets)
-        started.append((node, pid))
+    pids = {node.id: broker.running_pid(node.dir) for node in wanted}
+    idle = [node for node in wanted if pids[node.id] is None]
+    # Each launch formats a new node first (a JVM run of its own): side by side, not in turn.
+    with ThreadPoolExecutor(max_workers=len(idle) or 1) as pool:
+        launch = partial(_launch, java, f"{jars}/*", cluster, secrets=secrets)
+        pids |= dict(zip([node.id for node in idle], pool.map(launch, idle), strict=True))
     # A node answers once a majority of the quorum runs: wait for all only after starting all.
     hint = f" (a majority of the {len(cluster.ports)} nodes must run for any of them to serve)"
-    for node, pid in started:
+    for node in wanted:
+        pid = pids[node.id]
+        assert pid is not None  # running, or launched just now
         broker.wait_until(partial(_registered, cluster, node), node.dir, pid, deadline, hint)
     return cluster.bootstrap
 
@@ -204,7 +207,12 @@ def _operator_options(cluster: Layout, nodes: list[Node]) -> dict[str, object] |
 
 
 def _launch(
-    java: str, classpath: str, cluster: Layout, node: Node, secrets: credentials.LocalCredentials
+    java: str,
+    classpath: str,
+    cluster: Layout,
+    node: Node,
+    *,
+    secrets: credentials.LocalCredentials,
 ) -> int:
     for wanted in (node.port, node.port + 1):
         if not broker.port_free(wanted):

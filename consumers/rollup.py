@@ -65,6 +65,8 @@ class Health:
     # Partitions read that have fewer in-sync copies than replicas: a broker of the cluster is
     # away. The feed goes on (two of three copies take writes); the page says so until it is back.
     short_of_copies: int = 0
+    # Why the replica itself cannot be written (a full disk), until a batch is written again.
+    unwritable: str | None = None
 
 
 @dataclass
@@ -239,6 +241,7 @@ class Rollup:
                 self._to_dlq(batch.rejected)
         self.store.write(batch)
         self.health.applied_batches += 1
+        self.health.unwritable = None
 
     def _check(self, batch: Batch) -> None:
         """Check the raw records in bulk (consumers.bulk); the refused become rejected rows."""

@@ -50,6 +50,12 @@ APP: dict[str, tuple[str, str]] = {
         "ブローカーに接続できません。表示中のデータは {ago} のものです（再接続を試みています）。",
         "The broker cannot be reached. The data shown is from {ago} (reconnecting).",
     ),
+    "live.unwritable": (
+        "このサーバーのレプリカに書き込めません（ディスクの空き不足の可能性）。表示中のデータは "
+        "{ago} のものです。空きができれば自動で続きから取り込みます。",
+        "This server's replica cannot be written (is its disk full?). The data shown is from "
+        "{ago}; it goes on by itself once there is room.",
+    ),
     "live.down_empty": (
         "ブローカーに接続できません。まだデータがありません（再接続を試みています）。",
         "The broker cannot be reached and there is no data yet (reconnecting).",

@@ -116,6 +116,10 @@ def live_status() -> None:
         message = t("live.down", ago=age) if age else t("live.down_empty")
         st.error(f"{message}  \n{updated}", icon=":material/cloud_off:")
         return
+    if state == model.FEED_UNWRITABLE:
+        message = t("live.unwritable", ago=age or t("ago.never"))
+        st.error(f"{message}  \n{updated}", icon=":material/storage:")
+        return
     if state == model.FEED_OFF:
         text = t("live.feed_off", ago=age or t("ago.never"))
         badge = ":gray-badge[:material/pause_circle: " + t("live.badge_off") + "]"
