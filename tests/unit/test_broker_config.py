@@ -278,3 +278,27 @@ def test_status_of_a_stopped_cluster_names_every_node(tmp_path: Path) -> None:
         (3, None, 29096, "stopped"),
     ]
     assert cluster.stop(made) == []
+
+
+def test_broker_status_of_a_stopped_cluster_lists_every_node(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    cluster.layout(tmp_path / "kafka", nodes=3, port=29092)
+    done = subprocess.run(
+        [sys.executable, "-m", "bedboard", "broker", "status", "--dir", str(tmp_path / "kafka")],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"BEDBOARD_LANG": "en", "BEDBOARD_DATA_DIR": str(tmp_path)},
+        check=False,
+    )
+
+    assert done.returncode == 1  # not all nodes run
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["node", "pid", "ports", "role"]
+    assert [line.split() for line in lines[1:4]] == [
+        ["1", "-", "29092/29093", "stopped"],
+        ["2", "-", "29094/29095", "stopped"],
+        ["3", "-", "29096/29097", "stopped"],
+    ]
+    assert lines[4] == "bootstrap: 127.0.0.1:29092,127.0.0.1:29094,127.0.0.1:29096"
