@@ -41,10 +41,8 @@ APP: dict[str, tuple[str, str]] = {
     "live.connecting": ("ブローカーに接続中…", "Connecting to the broker…"),
     "live.lag": ("取り込み待ち {n} 件", "{n} events waiting to be applied"),
     "live.short_of_copies": (
-        "Kafka のノードが停止中です。残りのコピーで受信を続けています"
-        "（コピー不足 {n} 区画・復旧待ち）",
-        "a Kafka node is down; the other copies carry on ({n} partitions short of a copy, "
-        "waiting for it to return)",
+        "Kafka のノードが停止中：残りのコピーで受信を継続（コピー不足 {n} 区画）",
+        "a Kafka node is down: the other copies carry on ({n} partitions short of a copy)",
     ),
     "live.down": (
         "ブローカーに接続できません。表示中のデータは {ago} のものです（再接続を試みています）。",
