@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,7 +111,10 @@ class Store:
             self._store_offsets(batch.next_offsets)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            # A COMMIT that failed (a full disk) has already ended the transaction: the error
+            # to raise is its own, not that of a ROLLBACK with nothing left to undo.
+            with suppress(duckdb.Error):
+                con.execute("ROLLBACK")
             raise
         self._rows |= self._created  # only rows that were committed
         return duplicates

@@ -281,17 +281,21 @@ def order_beds(
 
 
 FEED_OFF, FEED_CONNECTING, FEED_DOWN, FEED_LIVE = "off", "connecting", "down", "live"
+FEED_UNWRITABLE = "unwritable"  # the replica file cannot be written (a full disk)
 # How long a first connection may take before the header says that the broker is away.
 CONNECT_GRACE = timedelta(seconds=15)
 
 
 def feed_state(feed: bool, health: Any, started_at: datetime, now: datetime) -> str:
-    """What the header says about the feed: off, connecting, down (banner) or live.
+    """What the header says about the feed: off, connecting, down or unwritable (banners) or
+    live.
 
-    `health` is the replica's roll-up health (connected, checked_at).
+    `health` is the replica's roll-up health (connected, checked_at, unwritable).
     """
     if not feed:
         return FEED_OFF
+    if health.unwritable:
+        return FEED_UNWRITABLE
     if health.checked_at is None:
         # The roll-up can wait minutes for a broker that never answered: say so after a while.
         return FEED_CONNECTING if now - started_at < CONNECT_GRACE else FEED_DOWN

@@ -42,9 +42,19 @@ APP: dict[str, tuple[str, str]] = {
     "live.no_events": ("まだイベントがありません", "no events yet"),
     "live.connecting": ("ブローカーに接続中…", "Connecting to the broker…"),
     "live.lag": ("取り込み待ち {n} 件", "{n} events waiting to be applied"),
+    "live.short_of_copies": (
+        "Kafka のノードが停止中：残りのコピーで受信を継続（コピー不足 {n} 区画）",
+        "a Kafka node is down: the other copies carry on ({n} partitions short of a copy)",
+    ),
     "live.down": (
         "ブローカーに接続できません。表示中のデータは {ago} のものです（再接続を試みています）。",
         "The broker cannot be reached. The data shown is from {ago} (reconnecting).",
+    ),
+    "live.unwritable": (
+        "このサーバーのレプリカに書き込めません（ディスクの空き不足の可能性）。表示中のデータは "
+        "{ago} のものです。空きができれば自動で続きから取り込みます。",
+        "This server's replica cannot be written (is its disk full?). The data shown is from "
+        "{ago}; it goes on by itself once there is room.",
     ),
     "live.down_empty": (
         "ブローカーに接続できません。まだデータがありません（再接続を試みています）。",

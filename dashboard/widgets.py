@@ -116,6 +116,10 @@ def live_status() -> None:
         message = t("live.down", ago=age) if age else t("live.down_empty")
         st.error(f"{message}  \n{updated}", icon=":material/cloud_off:")
         return
+    if state == model.FEED_UNWRITABLE:
+        message = t("live.unwritable", ago=age or t("ago.never"))
+        st.error(f"{message}  \n{updated}", icon=":material/storage:")
+        return
     if state == model.FEED_OFF:
         text = t("live.feed_off", ago=age or t("ago.never"))
         badge = ":gray-badge[:material/pause_circle: " + t("live.badge_off") + "]"
@@ -127,6 +131,10 @@ def live_status() -> None:
         if lag:
             text += " · " + t("live.lag", n=f"{lag:,}")
         badge = ":green-badge[:material/sensors: " + t("live.badge_on") + "]"
+        if short := data.health().short_of_copies:
+            # Live all the same: the other copies serve; say why an operator may be paged.
+            text += " · " + t("live.short_of_copies", n=short)
+            badge = ":orange-badge[:material/sensors: " + t("live.badge_on") + "]"
     st.markdown(f"{badge} {escape_markdown(text)} · {escape_markdown(updated)}")
 
 
