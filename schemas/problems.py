@@ -73,6 +73,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "自宅療養者数・宿泊療養者数・入院等調整中数のいずれかが必要です",
         "needs at least one of at_home, in_accommodation, awaiting_admission",
     ),
+    "one_cadence": (
+        "every_hours（何時間ごと）か daily_by（毎日何時まで）のどちらか一方にしてください",
+        "give either every_hours or daily_by, one of them",
+    ),
+    "time_parsing": (
+        "時刻は HH:MM とタイムゾーン（例: 09:00+09:00）にしてください",
+        "must be a time of day HH:MM with its offset (e.g. 09:00+09:00)",
+    ),
     "invalid_json": ("JSON として読めません", "is not valid JSON"),
     "too_large": ("64 KiB を超えています", "is larger than 64 KiB"),
     "future_timestamp": (
