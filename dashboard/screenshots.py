@@ -287,8 +287,11 @@ def demo_events(now: datetime) -> list:  # noqa: ANN201
     moment = start
     while moment < now:
         report = simulator.next_report(moment)
-        # The rehabilitation hospital stopped reporting this morning: it shows as stale.
-        if not (report.facility_id == "HJ-0008" and moment > now - timedelta(hours=7)):
+        # The rehabilitation hospital stopped reporting this morning: it shows as stale. HJ-0007
+        # last reported 5 hours ago: overdue under its 4-hour cadence, not yet stale.
+        if not (report.facility_id == "HJ-0008" and moment > now - timedelta(hours=7)) and not (
+            report.facility_id == "HJ-0007" and moment > now - timedelta(hours=5)
+        ):
             events.append(report)
         moment += step
     events += v2_events(registry, events, now)
@@ -312,6 +315,12 @@ def v2_events(registry: list, history: list, now: datetime) -> list:  # noqa: AN
         return parse_any(base | fields)
 
     out = [event("phase.declared", "city_hall", now - timedelta(days=2), phase="3")]
+    # Reporting cadences: HJ-0007 every 4 hours (and late), the others daily by 09:00.
+    for facility in registry[:8]:
+        cadence = {"every_hours": 4} if facility.facility_id == "HJ-0007" else {
+            "daily_by": "09:00+09:00"}  # fmt: skip
+        out.append(parse_any(facility.model_dump(mode="json") | {
+            "version": 2, "event_id": _uuid(), "reporting": cadence}))  # fmt: skip
     newest: dict[str, CapacityReported] = {}
     for item in history:
         if isinstance(item, CapacityReported):

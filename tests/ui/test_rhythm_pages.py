@@ -9,14 +9,21 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_staff_pages import ADMIN, COORDINATOR, STAFF, city, now, page, replica, shown
+from test_staff_pages import (
+    ADMIN,
+    COORDINATOR,
+    STAFF,
+    city,
+    now,
+    page,
+    queued,
+    replica,
+    shown,
+)  # fmt: skip
 
-from bedboard.settings import Settings
 from dashboard.accounts import UsersFile
 from producers.identity import Identity
-from producers.outbox import Outbox
-from schemas.events import Event
-from schemas.events_v2 import FacilityRegisteredV2, parse_any
+from schemas.events_v2 import FacilityRegisteredV2
 from tests.factories import beds, capacity, registration
 
 __all__ = ["city", "now"]  # the staff pages' fixtures
@@ -70,7 +77,7 @@ def test_the_registry_form_sets_a_cadence(cadences: Path, tmp_path: Path) -> Non
     next(w for w in at.text_input if w.label.startswith("毎日この時刻まで")).set_value("08:30")
     next(b for b in at.button if b.label == "登録する").click().run()
     assert not at.exception, [e.message for e in at.exception]
-    sent = [e for e in sent_events(tmp_path) if isinstance(e, FacilityRegisteredV2)]
+    sent = [e for e in queued(tmp_path) if isinstance(e, FacilityRegisteredV2)]
     assert [e.facility_id for e in sent] == ["HJ-0001"]
     assert sent[0].reporting and sent[0].reporting.daily_by
     assert sent[0].reporting.daily_by.isoformat() == "08:30:00+09:00"
@@ -82,13 +89,4 @@ def test_the_registry_form_names_a_bad_deadline(cadences: Path, tmp_path: Path) 
     next(w for w in at.text_input if w.label.startswith("毎日この時刻まで")).set_value("9時")
     next(b for b in at.button if b.label == "登録する").click().run()
     assert any("report_daily_by: 時刻は HH:MM" in shown(e.value) for e in at.error)
-    assert not sent_events(tmp_path)
-
-
-def sent_events(tmp_path: Path) -> list[Event]:
-    """What the page sent (it waits in the outbox: no broker listens), of any version."""
-    outbox = Outbox(Settings(data_dir=tmp_path).as_principal("dashboard").outbox_path)
-    try:
-        return [parse_any(record.value) for record in outbox.peek(100)]
-    finally:
-        outbox.close()
+    assert not queued(tmp_path)

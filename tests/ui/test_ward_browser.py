@@ -75,7 +75,8 @@ def stack(
     assert not problems
     komorebi = next(e for e in registry if e.facility_id == "HJ-0002")
     every_four = FacilityRegisteredV2.model_validate(
-        komorebi.model_dump() | {"version": 2, "reporting": {"every_hours": 4}}
+        komorebi.model_dump()
+        | {"version": 2, "event_id": uuid.uuid4(), "reporting": {"every_hours": 4}}
     )
     beds = [forms.BedInput(code, u, o) for code, (u, o) in SEED.items()]
     reports = [
@@ -124,7 +125,7 @@ def signed_in(page: Page, stack: Stack, who: Identity) -> Page:
     page.goto(stack.url)
     page.get_by_label("ユーザー名").fill(who.username)
     page.get_by_label("パスワード").fill(stack.passwords[who.username])
-    page.get_by_role("button", name="ログイン").tap()
+    page.get_by_role("button", name="ログイン").click()
     expect(page.get_by_role("button", name=who.username)).to_be_visible()
     return page
 
