@@ -114,14 +114,15 @@ def idle(page: Page) -> None:
 def sign_in(page: Page, user: str, password: str) -> None:
     """Fill in the sign-in form, if the dashboard shows one."""
     form = page.locator('input[autocomplete="username"]')
-    # On a phone the links are folded into the sidebar's menu: there, but not visible.
-    nav = page.locator('[data-testid="stTopNavLink"], [data-testid="stSidebarNavLink"]')
-    form.or_(nav).first.wait_for(state="attached", timeout=60_000)
+    # The top bar is drawn only for someone signed in, on a desktop and on a phone alike (where
+    # the navigation's links are folded away).
+    signed_in = page.locator(".st-key-top_bar")
+    form.or_(signed_in).first.wait_for(timeout=60_000)
     if form.count():
         form.fill(user)
         page.fill('input[type="password"]', password)
         page.click('[data-testid="stFormSubmitButton"] button')
-        nav.first.wait_for(state="attached", timeout=60_000)
+        signed_in.wait_for(timeout=60_000)
 
 
 def open_page(page: Page, url: str, name: str, lang: str, home: str) -> None:
@@ -141,7 +142,7 @@ def open_page(page: Page, url: str, name: str, lang: str, home: str) -> None:
             link.first.click(timeout=5_000)
         except PlaywrightTimeout:  # folded away on a phone, or covered
             page.goto(f"{href}?lang={lang}")
-        page.locator("h3", has_text=heading).first.wait_for(timeout=60_000)
+        page.locator("h3", has_text=heading).first.wait_for(timeout=IDLE_MS)
         idle(page)
         if page.locator(READY[name]).count() or time.monotonic() > deadline:
             return

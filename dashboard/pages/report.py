@@ -155,7 +155,7 @@ with form_side:
         )]) or ["medical_surgical"]  # fmt: skip
         for code in shown:
             with st.container(key=f"line_{code}"):
-                row = st.columns([3, 2, 2], vertical_alignment="bottom")
+                row = st.columns([3, 2, 2], vertical_alignment="center")
             row[0].markdown(f"**{bed_label(code)}**")
             counts[code] = {
                 "usable": bed_count(row[1], code, "usable"),
