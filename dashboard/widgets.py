@@ -175,11 +175,12 @@ STYLE = """<style>
   [data-testid="stNumberInputStepDown"], [data-testid="stNumberInputStepUp"] {
     min-width: 44px !important;
   }
-  [data-testid="stFormSubmitButton"] button { width: 100%; }  /* within a thumb's reach */
   [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important; }
-  /* The top bar: the live status on its own line, the language and the account beside. */
+  /* The top bar: the live status on its own line, the bell, language and account below. */
   .st-key-top_bar [data-testid="stColumn"]:first-child { min-width: 100%; }
-  .st-key-top_bar [data-testid="stColumn"]:not(:first-child) { min-width: 0; flex: 1 1 0; }
+  .st-key-top_bar [data-testid="stColumn"]:not(:first-child) {
+    min-width: max-content; flex: 1 1 auto;  /* as wide as their words; the rest wraps below */
+  }
   /* A line of a form (a bed type): its name above, its boxes side by side below it. */
   [class*="st-key-line_"] [data-testid="stColumn"] { min-width: 0; flex: 1 1 0; }
   [class*="st-key-line_"] [data-testid="stColumn"]:first-child { min-width: 100%; }
