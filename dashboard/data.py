@@ -89,6 +89,17 @@ def notices(now: datetime) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=CACHE_S, show_spinner=False)
+def _overdue(path: str, second: datetime) -> pd.DataFrame:
+    with _cursor(path) as cur:
+        return queries.overdue(cur, second).to_pandas()
+
+
+def overdue(now: datetime) -> pd.DataFrame:
+    """Facilities whose next report is overdue under their cadence, longest overdue first."""
+    return _overdue(_path(), now.replace(microsecond=0))
+
+
+@st.cache_data(ttl=CACHE_S, show_spinner=False)
 def _alerts(path: str) -> pd.DataFrame:
     with _cursor(path) as cur:
         return queries.open_alerts(cur).to_pandas()

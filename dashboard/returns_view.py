@@ -46,7 +46,7 @@ def secured_metrics(lines: pd.DataFrame) -> None:
     Ready-now beds are the row above's 即応病床数 already: not said twice under one name.
     """
     total = secured.city_beds(lines)
-    cells = st.columns(5)
+    cells = st.container(key="tiles_secured").columns(5)
     cells[0].metric(t("secured.secured"), number(total.secured), border=True)
     cells[1].metric(
         t("secured.short_metric"), facilities(total.short_facilities), border=True,

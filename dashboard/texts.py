@@ -114,6 +114,7 @@ ENGLISH_SINGULAR = {
     "unit.facilities": "{n} facility",
     "bell.waiting": "{n} request waiting",
     "waiting.count": "{n} person",
+    "rhythm.overdue_title": "Report overdue ({n} facility)",
 }
 
 OVERVIEW: dict[str, tuple[str, str]] = {
@@ -801,8 +802,35 @@ NOTIFY: dict[str, tuple[str, str]] = {
     "subs.error": ("エラー", "Error"),
 }
 
+# The reporting rhythm: each facility's cadence, and who is overdue (EMResource's forced update).
+RHYTHM: dict[str, tuple[str, str]] = {
+    "rhythm.every": ("{n}時間ごと", "every {n} hours"),
+    "rhythm.daily": ("毎日 {time} まで", "daily by {time}"),
+    "rhythm.none": ("定めなし", "none set"),
+    "rhythm.overdue_title": ("報告期限切れ（{n}施設）", "Reports overdue ({n} facilities)"),
+    "rhythm.overdue_line": (
+        "{facility} · {cadence} · 期限 {due}（{ago}）",
+        "{facility} · {cadence} · due {due} ({ago})",
+    ),
+    "rhythm.banner": (
+        "{facility}の報告期限を過ぎています（{cadence}、期限 {due}・{ago}）。"
+        "いまの数を確かめて送信してください。",
+        "The report for {facility} is overdue ({cadence}, due {due}, {ago}). "
+        "Please check the numbers and send them.",
+    ),
+    "col.cadence": ("報告の間隔", "Reporting cadence"),
+    "registry.reporting": (
+        "報告の間隔（どちらか一方。期限を過ぎると状況ページに表示され、担当者は報告画面から始まります）",
+        "Reporting cadence (one of the two; once overdue, the overview names the facility and "
+        "its staff start on the report form)",
+    ),
+    "registry.every_hours": ("何時間ごと", "Every … hours"),
+    "registry.daily_by": ("毎日この時刻まで（HH:MM、日本時間）", "Daily by (HH:MM, Japan time)"),
+}
+
 TEXT: dict[str, tuple[str, str]] = {
     **APP,
+    **RHYTHM,
     **RETURNS,
     **OVERVIEW,
     **BOARD,

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from consumers.rules import occupancy_rate
-from dashboard import auth, data, model, returns_view
+from dashboard import auth, data, model, returns_view, rhythm
 from dashboard.formats import ago, facilities, local_time, number, percent
 from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import REFRESH_S, escape_markdown, level_text
@@ -26,6 +26,7 @@ def overview() -> None:
 
     st.subheader(t("overview.title"))
     returns_view.phase_banner(now)
+    rhythm.overdue_list(now)  # named before they turn stale
     if board.empty:
         st.info(t("overview.empty"), icon=":material/hourglass_empty:")
     else:
@@ -77,7 +78,7 @@ def step_down(now) -> None:  # noqa: ANN001
 
 def city_kpis(board: pd.DataFrame) -> None:
     total = model.totals(board)
-    usable, occupied, available, occupancy = st.columns(4)
+    usable, occupied, available, occupancy = st.container(key="tiles_city").columns(4)
     usable.metric(t("column.usable"), number(total.usable), border=True)
     occupied.metric(t("column.occupied"), number(total.occupied), border=True)
     available.metric(t("column.available"), number(total.available), border=True)
@@ -88,7 +89,7 @@ def city_kpis(board: pd.DataFrame) -> None:
 
 def facility_kpis(board: pd.DataFrame, stale_hours: float) -> None:
     counts = model.facility_counts(board)
-    columns = st.columns(4)
+    columns = st.container(key="tiles_facilities").columns(4)
     for column, key in zip(columns, ("open", "limited", "closed"), strict=False):
         label = f"{model.ACCEPTING_ICONS[key]} {t('accepting.' + key)}"
         column.metric(label, facilities(counts[key]), border=True)
@@ -120,9 +121,13 @@ def bed_type_table(board: pd.DataFrame) -> None:
         hide_index=True,
         height=38 + 35 * len(shown),  # every bed type in view, no inner scrolling
         column_config={
-            key: st.column_config.NumberColumn(format="localized")
-            for key in (t("column.available"), t("column.occupied"), t("column.usable"))
-        },
+            # Pinned: on a phone the numbers scroll sideways under the bed type's name.
+            t("column.bed_type"): st.column_config.TextColumn(pinned=True),
+            **{
+                key: st.column_config.NumberColumn(format="localized")
+                for key in (t("column.available"), t("column.occupied"), t("column.usable"))
+            },
+        },  # fmt: skip
     )
 
 
