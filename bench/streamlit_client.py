@@ -60,6 +60,7 @@ class Viewer:
     received_bytes: int = 0
     elements: list[Any] = field(default_factory=list)  # the current run's new elements
     page_hash: str = ""
+    pages: dict[str, str] = field(default_factory=dict)  # URL path -> page script hash
     _ws: ClientConnection | None = None
     _cache: set[str] = field(default_factory=set)  # hashes of cacheable messages, as the frontend
     _timers: dict[str, tuple[float, asyncio.Task[None]]] = field(default_factory=dict)
@@ -88,6 +89,14 @@ class Viewer:
         await self._send(widgets or [], page_name=page_name)
         status = await asyncio.wait_for(self._full_run, timeout=300)
         return status
+
+    async def goto(self, url_path: str) -> int:
+        """Open another page of the app, as a click on its navigation link does."""
+        for _, task in self._timers.values():  # the frontend drops the last page's timers
+            task.cancel()
+        self._timers.clear()
+        self.page_hash = self.pages[url_path]
+        return await self.run()
 
     async def close(self) -> None:
         for _, task in self._timers.values():
@@ -127,6 +136,7 @@ class Viewer:
                 self._widgets.clear()
         elif kind == "navigation":  # the page actually shown (new_session may name the app's)
             self.page_hash = msg.navigation.page_script_hash
+            self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             self.elements.append(msg.delta.new_element)
             if (state := widget_state(msg.delta.new_element)) is not None:
@@ -246,28 +256,56 @@ async def _code(viewer: Viewer, username: str, timeout_s: float = 300) -> str:
     raise ProtocolError(f"signing in {username} gave no session code")
 
 
-async def sign_in(url: str, username: str, password: str) -> str:
-    """Sign in through the form, trade the one-time code for the cookie; the session id."""
-    viewer = Viewer(url)
-    try:
-        await viewer.open()
-        user = viewer.element("text_input", autocomplete="username")
-        secret = viewer.element("text_input", autocomplete="current-password")
-        submit = viewer.element("button", is_form_submitter=True)
-        viewer.elements = []
-        await viewer._send([WidgetState(id=user.id, string_value=username),
-                            WidgetState(id=secret.id, string_value=password),
-                            WidgetState(id=submit.id, trigger_value=True)])  # fmt: skip
-        # The browser runs the page's script as soon as it arrives, before the page finishes
-        # drawing: the code is good for a minute, which a busy server's first page can outlast.
-        code = await _code(viewer, username)
-    finally:
-        await viewer.close()
-    parts = urlsplit(url)
-    async with httpx.AsyncClient(base_url=url) as http:
+async def _submit(viewer: Viewer, username: str, password: str) -> asyncio.Task[str]:
+    """Fill in and submit the sign-in form; the task that trades the code for the cookie."""
+    user = viewer.element("text_input", autocomplete="username")
+    secret = viewer.element("text_input", autocomplete="current-password")
+    submit = viewer.element("button", is_form_submitter=True)
+    viewer.elements = []
+    # The browser runs the page's script as soon as it arrives, before the page finishes
+    # drawing: the code is good for a minute, which a busy server's first page can outlast.
+    cookie = asyncio.create_task(_cookie(viewer, username))
+    await viewer.run([WidgetState(id=user.id, string_value=username),
+                      WidgetState(id=secret.id, string_value=password),
+                      WidgetState(id=submit.id, trigger_value=True)])  # fmt: skip
+    return cookie
+
+
+async def _cookie(viewer: Viewer, username: str) -> str:
+    code = await _code(viewer, username)
+    parts = urlsplit(viewer.url)
+    async with httpx.AsyncClient(base_url=viewer.url) as http:
         origin = {"Origin": f"{parts.scheme}://{parts.netloc}"}  # as the page's fetch sends it
         answer = await http.post(SESSION_ENDPOINT, content=code, headers=origin)
     session = answer.cookies.get(COOKIE)
     if answer.status_code != 204 or not session:
         raise ProtocolError(f"the cookie endpoint answered {answer.status_code}: {answer.text}")
     return session
+
+
+async def sign_in(url: str, username: str, password: str) -> str:
+    """Sign in through the form, trade the one-time code for the cookie; the session id."""
+    viewer = Viewer(url)
+    try:
+        await viewer.open()
+        cookie = await _submit(viewer, username, password)
+        return await cookie
+    finally:
+        await viewer.close()
+
+
+async def signed_in_tab(url: str, username: str, password: str, page: str) -> Viewer:
+    """A tab as a person opens it: the sign-in form, the home page, then a click to `page`.
+
+    The tab stays signed in whether or not its cookie arrived (a reload would need it).
+    """
+    viewer = Viewer(url)
+    await viewer.open()
+    cookie = await _submit(viewer, username, password)
+    if page:
+        await viewer.goto(page)
+    try:
+        viewer.cookie = await cookie
+    except ProtocolError:  # too late for the cookie: only a reload would notice
+        viewer.cookie = None
+    return viewer

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from bench import browser
-from bench.streamlit_client import Viewer, sign_in
+from bench.streamlit_client import signed_in_tab
 from bench.viewer_load import cpu_s
 
 WARM_S = 12.0  # the first drawing and the first refreshes, before the window
@@ -54,8 +54,7 @@ def chromium(url: str, pid: int, user: str, expect: str, seconds: float) -> dict
 
 
 async def _protocol(url: str, pid: int, user: str, seconds: float) -> dict[str, Any]:
-    viewer = Viewer(url, await sign_in(url, user, browser.PASSWORD))
-    await viewer.open("board")
+    viewer = await signed_in_tab(url, user, browser.PASSWORD, "board")  # as Chromium does
     await asyncio.sleep(WARM_S)
     start, cpu = time.monotonic(), cpu_s(pid)
     await asyncio.sleep(seconds)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import percentile
-from bench.streamlit_client import Viewer, sign_in
+from bench.streamlit_client import Viewer, signed_in_tab
 
 SIGN_INS_AT_ONCE = 4  # people signing in together; argon2 makes each one cost the server ~0.1 s
 LATE_S = 10.0  # after a window, how long unanswered refreshes may still finish
@@ -58,9 +58,7 @@ class Crowd:
             url = servers[server]["url"]
             async with gate:
                 account = f"{self.plan['user_prefix']}{number % self.plan['accounts']:04d}"
-                cookie = await sign_in(url, account, self.plan["password"])
-                viewer = Viewer(url, cookie)
-                await viewer.open(page)
+                viewer = await signed_in_tab(url, account, self.plan["password"], page)
             self.viewers.append((server, page, viewer))
 
         await asyncio.gather(*(one(n) for n in range(len(self.viewers), total)))
