@@ -26,7 +26,7 @@ from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from websockets.asyncio.client import ClientConnection, connect
 
-from dashboard.sessions import COOKIE
+from dashboard.sessions import COOKIE, HANDOFF_SECONDS
 
 STREAM = "/_stcore/stream"
 SESSION_ENDPOINT = "/bedboard/session"  # dashboard/server.py
@@ -61,6 +61,7 @@ class Viewer:
     elements: list[Any] = field(default_factory=list)  # the current run's new elements
     page_hash: str = ""
     pages: dict[str, str] = field(default_factory=dict)  # URL path -> page script hash
+    scripts: list[str] = field(default_factory=list)  # every st.html body received, in order
     _ws: ClientConnection | None = None
     _cache: set[str] = field(default_factory=set)  # hashes of cacheable messages, as the frontend
     _timers: dict[str, tuple[float, asyncio.Task[None]]] = field(default_factory=dict)
@@ -139,6 +140,8 @@ class Viewer:
             self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             self.elements.append(msg.delta.new_element)
+            if msg.delta.new_element.WhichOneof("type") == "html":
+                self.scripts.append(msg.delta.new_element.html.body)
             if (state := widget_state(msg.delta.new_element)) is not None:
                 self._widgets[state.id] = state
         elif kind == "auto_rerun":
@@ -245,15 +248,14 @@ def _done() -> asyncio.Task[None]:
     return asyncio.ensure_future(nothing())
 
 
-async def _code(viewer: Viewer, username: str, timeout_s: float = 300) -> str:
+async def _code(viewer: Viewer, username: str, timeout_s: float = HANDOFF_SECONDS) -> str:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        for element in list(viewer.elements):
-            body = element.html.body if element.WhichOneof("type") == "html" else ""
+        for body in viewer.scripts:
             if SESSION_ENDPOINT in body and (found := CODE.search(body)):
                 return found.group(1)
         await asyncio.sleep(0.05)  # the next ForwardMsg; bounded by the deadline
-    raise ProtocolError(f"signing in {username} gave no session code")
+    raise ProtocolError(f"signing in {username} gave no session code within a minute")
 
 
 async def _submit(viewer: Viewer, username: str, password: str) -> asyncio.Task[str]:
@@ -261,7 +263,7 @@ async def _submit(viewer: Viewer, username: str, password: str) -> asyncio.Task[
     user = viewer.element("text_input", autocomplete="username")
     secret = viewer.element("text_input", autocomplete="current-password")
     submit = viewer.element("button", is_form_submitter=True)
-    viewer.elements = []
+    viewer.scripts.clear()
     # The browser runs the page's script as soon as it arrives, before the page finishes
     # drawing: the code is good for a minute, which a busy server's first page can outlast.
     cookie = asyncio.create_task(_cookie(viewer, username))
