@@ -54,8 +54,8 @@ FULL = Sizes(
     screen_runs=5,
     api_submissions=5_000,
     api_runs=3,
-    viewers_steps=(1, 2, 4, 8, 16, 32),
-    viewers_steps_city=(2, 4, 8, 16, 32, 64),
+    viewers_steps=(1, 2, 4, 8, 16),
+    viewers_steps_city=(2, 4, 8, 16, 32),
     viewers_warm_s=5,
     viewers_hold_s=20,
 )

@@ -35,6 +35,7 @@ CODE = re.compile(r'body: "([A-Za-z0-9_\-]+)"')  # the one-time code in auth._co
 CONTEXT = ContextInfo(timezone="Asia/Tokyo", timezone_offset=-540, locale="ja-JP",
                       is_embedded=False, color_scheme="light")  # fmt: skip
 FINISHED = ForwardMsg.ScriptFinishedStatus
+RUN_S = 120  # a page load slower than this: the server is swamped
 
 
 class ProtocolError(RuntimeError):
@@ -88,7 +89,7 @@ class Viewer:
         self._full_run = asyncio.get_running_loop().create_future()
         self.elements = []
         await self._send(widgets or [], page_name=page_name)
-        status = await asyncio.wait_for(self._full_run, timeout=300)
+        status = await asyncio.wait_for(self._full_run, timeout=RUN_S)
         return status
 
     async def goto(self, url_path: str) -> int:
