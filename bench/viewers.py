@@ -120,6 +120,9 @@ def _envs(ctx: Context, scale: Scale, folders: list[Path]) -> list[dict[str, str
 
 def _rows(scale: Scale, ramp: dict[str, Any], two: dict[str, Any] | None) -> list[Row]:
     steps = ramp["steps"]
+    if not steps:
+        why = ramp.get("swamped_at", {}).get("error", "no step")
+        return [Row("viewers", f"{scale.name}: sessions per process", None, "sessions", note=why)]
     passing = [s for s in steps if s["p95_s"] is not None and s["p95_s"] <= BOUND_S]
     best, last = (passing[-1] if passing else None), steps[-1]
     base = ramp["baseline_rss_mb"][0]
@@ -185,10 +188,12 @@ def _scale(ctx: Context, scale: Scale) -> tuple[list[Row], dict[str, Any]]:
             users = (f"{PREFIX}{ACCOUNTS - 1:04d}", f"{PREFIX}{ACCOUNTS - 2:04d}")
             checked = viewer_check.compare(server["url"], server["pid"], users,
                                            _expect(scale), ctx.sizes.viewers_hold_s)  # fmt: skip
-    with contextlib.ExitStack() as stack:  # the ramp's last step again, over two processes
-        both = _servers(stack, envs, logs)
-        top = (ramp["steps"][-1]["sessions"],)
-        two = _load(ctx, scale, both, top, f"{scale.name}-two")
+    two = None
+    if ramp["steps"]:
+        with contextlib.ExitStack() as stack:  # the ramp's last step again, over two processes
+            both = _servers(stack, envs, logs)
+            top = (ramp["steps"][-1]["sessions"],)
+            two = _load(ctx, scale, both, top, f"{scale.name}-two")
     rows = _rows(scale, ramp, two) + (_check_rows(checked) if checked else [])
     return rows, {"one": ramp, "two": two, "browser_check": checked}
 
