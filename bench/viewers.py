@@ -32,7 +32,6 @@ ACCOUNTS = 16  # people with several tabs: each tab signs in on its own (argon2 
 BOUND_S = 2.0
 STOP_S = 10.0  # a step this slow (p95) means the process is swamped: no further step
 BUDGET_S = 150.0  # of ramping per scale, to keep `make bench` within its 45 minutes
-ASKED_PER_S = 2 / 5  # a session's refreshes a second: the header's and the page's, every 5 s
 CHECKED = "country"  # the scale on which Chromium and the protocol client are compared
 PREFECTURE = 650  # about the hospitals of one large prefecture (Tokyo has ~640)
 
@@ -130,7 +129,9 @@ def _rows(scale: Scale, ramp: dict[str, Any], two: dict[str, Any] | None) -> lis
     bound = f"≤ {BOUND_S:g}"
     # The work a refresh costs, where the most sessions share what the process makes once.
     cpu_per = last["server_cpu_s"][0] / max(last["answered"], 1)
-    per_core = 1 / (cpu_per * ASKED_PER_S)
+    # What a session asks for a second, as its pages' fragments tick (header, page, bell).
+    asked = last["refreshes"] / (last["sessions"] * last["seconds"])
+    per_core = 1 / (cpu_per * asked)
     rows = [
         Row("viewers", f"{label}: sessions per process, p95 {bound} s",
             best["sessions"] if best else 0, "sessions",
@@ -139,7 +140,7 @@ def _rows(scale: Scale, ramp: dict[str, Any], two: dict[str, Any] | None) -> lis
             note=f"at {last['sessions']} sessions: {last['server_cpu_s'][0]:.1f} s of CPU for "
             f"{last['answered']} refreshes in {last['seconds']:.0f} s"),
         Row("viewers", f"{label}: viewers per free core", per_core, "sessions",
-            note=f"1 / (CPU per refresh × {ASKED_PER_S:g} refreshes/s a session)"),
+            note=f"1 / (CPU per refresh × {asked:.2f} refreshes/s a session)"),
         Row("viewers", f"{label}: memory per session",
             (last["rss_mb"][0] - base) / last["sessions"], "MB",
             note=f"RSS {last['rss_mb'][0]:.0f} MB at {last['sessions']} sessions, "
