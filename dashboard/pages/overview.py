@@ -22,7 +22,7 @@ NOTICE_BOX = {"critical": st.error, "warning": st.warning, "info": st.info}
 def overview() -> None:
     config = data.settings()
     now = data.now()
-    board = model.enrich(data.board(), now, config.stale_after)
+    board = data.enriched_board()
 
     st.subheader(t("overview.title"))
     returns_view.phase_banner(now)
@@ -31,9 +31,8 @@ def overview() -> None:
         st.info(t("overview.empty"), icon=":material/hourglass_empty:")
     else:
         city_kpis(board)
-        lines = data.board_secured(now)
-        if returns_view.has_v2(lines):  # a city that reports only v1 sees the page as before
-            returns_view.secured_metrics(lines)
+        if data.reports_v2(now):  # a city that reports only v1 sees the page as before
+            returns_view.secured_metrics(data.board_secured(now))
         facility_kpis(board, config.stale_after.total_seconds() / 3600)
     left, right = st.columns([3, 2], gap="large")
     with left:
@@ -43,7 +42,7 @@ def overview() -> None:
             st.caption(t("legend"))
     with right:
         notices(now)
-        alerts(board, now, config.occupancy_alert_threshold)
+        alerts(board, now)
         step_down(now)
 
 
@@ -146,19 +145,14 @@ def notices(now) -> None:  # noqa: ANN001
         NOTICE_BOX.get(notice.severity, st.info)(f"{body}  \n*{escape_markdown(when)}*")
 
 
-def alerts(board: pd.DataFrame, now, threshold: float) -> None:  # noqa: ANN001
+def alerts(board: pd.DataFrame, now) -> None:  # noqa: ANN001
     st.markdown(f"**{t('overview.alerts')}**")
     names = facility_names(board)
     raised = data.alerts()
     if not raised.empty:
         rows = [_raised_row(row, names, now) for row in raised.itertuples(index=False)]
     else:
-        rows = [
-            _derived_row(a, names, now)
-            for a in model.derived_alerts(
-                board, threshold, now=now, stale_after=data.settings().stale_after
-            )
-        ]
+        rows = [_derived_row(a, names, now) for a in data.derived_alerts()]
         if rows:
             st.caption(t("overview.alerts_derived"))
     if not rows:
