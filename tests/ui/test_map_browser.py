@@ -27,5 +27,8 @@ def test_a_click_on_a_marker_opens_its_facility(dashboard: str, page: Page) -> N
     marker.click(force=True)  # the name beside it may overlap the marker's edge
 
     expect(page).to_have_url(re.compile(r"/facility$"), timeout=LIVE_S)
-    expect(page.get_by_role("heading", name="施設詳細")).to_be_visible()
-    expect(page.get_by_role("combobox", name="施設")).to_have_value(re.compile(r"\(HJ-0005\)$"))
+    # The facility page draws its picker after the heading: on a busy machine, seconds after.
+    expect(page.get_by_role("heading", name="施設詳細")).to_be_visible(timeout=LIVE_S)
+    expect(page.get_by_role("combobox", name="施設")).to_have_value(
+        re.compile(r"\(HJ-0005\)$"), timeout=LIVE_S
+    )
