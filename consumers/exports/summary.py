@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -23,6 +24,10 @@ from schemas import glossary
 # log, its count of people awaiting admission per district (district.counted) is that list.
 WAITING_SOURCE = "district_counts"
 POINTS = 96  # about one point an hour over the usual three to four days between meetings
+# Hachioji's hospitals, care and the health centre met twice a week (Monday and Thursday
+# mornings): by default a summary covers the time since the meeting before.
+MEETING_DAYS = (0, 3)
+MEETING_TIME = time(10, 0)
 PLACEMENT_KINDS = ("requested", *glossary.PLACEMENT_DECISIONS, *glossary.PLACEMENT_OUTCOMES)
 
 
@@ -65,6 +70,16 @@ class MeetingSummary:
     def waiting_then_now(self) -> tuple[int | None, int | None]:
         """The waiting list's length at `since` and at `known_at`."""
         return self.waiting[0]["waiting"], self.waiting[-1]["waiting"]
+
+
+def previous_meeting(now: datetime, timezone: str) -> datetime:
+    """The newest meeting time on an earlier day than `now`'s (3 or 4 days back)."""
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    for back in range(1, 8):
+        day = today - timedelta(days=back)
+        if day.weekday() in MEETING_DAYS:
+            return datetime.combine(day, MEETING_TIME, tzinfo=ZoneInfo(timezone))
+    raise ValueError("MEETING_DAYS names no weekday")
 
 
 def build(
