@@ -33,9 +33,9 @@ def _w(key: str, lang: str) -> str:
     return glossary.word(key, lang)
 
 
-def moment(at: datetime, summary: MeetingSummary) -> str:
+def moment(at: datetime, timezone: str) -> str:
     """A time as the meeting reads it: the configured zone's wall clock, to the minute."""
-    return at.astimezone(ZoneInfo(summary.timezone)).strftime("%Y-%m-%d %H:%M")
+    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def count(value: int | None) -> str:
@@ -113,7 +113,8 @@ def waiting_line(summary: MeetingSummary, lang: str) -> str:
 
 def period(summary: MeetingSummary, lang: str) -> str:
     zone = f" ({summary.timezone})"
-    since, known_at = moment(summary.since, summary), moment(summary.known_at, summary)
+    since = moment(summary.since, summary.timezone)
+    known_at = moment(summary.known_at, summary.timezone)
     return _w("summary.period", lang).format(since=since, known_at=known_at) + zone
 
 

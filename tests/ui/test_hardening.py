@@ -22,7 +22,9 @@ from tests.factories import body
 NASTY = "**bold** <b>x</b> [link](javascript:alert(1))"
 # The pattern lets these through; Markdown would read __…__ as bold.
 USER = "x.__bold__"
-PAGES = ["overview", "board", "facility", "map", "find", "placements", "notices", "export"]
+PAGES = [
+    "overview", "board", "facility", "map", "find", "placements", "notices", "export", "summary",
+]  # fmt: skip
 
 
 @pytest.fixture
