@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
-from consumers.exports import summary
+from consumers.exports import summary, summary_doc
 from consumers.rules import Accepted
 from consumers.store import Batch, Store, connect
 from schemas.events import Event
@@ -114,3 +115,30 @@ def test_a_city_without_counts_has_no_waiting_numbers() -> None:
 
     assert made_.waiting_then_now() == (None, None)
     assert all(row["waiting_now"] is None for row in made_.by_district)
+
+
+def test_the_meeting_before_is_three_or_four_days_back_at_ten() -> None:
+    monday = datetime.fromisoformat("2026-11-30T11:00:00+09:00")
+    thursday = datetime.fromisoformat("2026-12-03T08:00:00+09:00")
+
+    assert summary.previous_meeting(monday, ZONE).isoformat() == "2026-11-26T10:00:00+09:00"
+    assert summary.previous_meeting(thursday, ZONE).isoformat() == "2026-11-30T10:00:00+09:00"
+    # 23:30 UTC on Sunday is already Monday in Tokyo: the meeting before is Thursday's.
+    sunday_utc = datetime.fromisoformat("2026-11-29T23:30:00+00:00")
+    assert summary.previous_meeting(sunday_utc, ZONE).isoformat() == "2026-11-26T10:00:00+09:00"
+
+
+def test_the_printed_page_says_it_in_the_language_asked_for() -> None:
+    made_ = made(replica(city_week()))
+
+    ja, en = summary_doc.html(made_, "ja"), summary_doc.html(made_, "en")
+    assert "会議用サマリー" in ja and "入院等調整中: 5 → 11 人 (+6)" in ja and "<svg" in ja
+    assert "Meeting summary" in en and "Waiting for admission: 5 → 11 people (+6)" in en
+    assert "満床" in en  # reasons stay as written
+    assert made_.sha256 in ja
+
+
+def test_no_chromium_is_a_named_failure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium"))
+    with pytest.raises(summary_doc.PdfFailed, match="no-chromium"):
+        summary_doc.render(made(replica(city_week())))
