@@ -26,7 +26,7 @@ APP: dict[str, tuple[str, str]] = {
     "page.placements": ("入院調整", "Placements"),
     "page.notices": ("お知らせ", "Notices"),
     "page.export": ("データ出力", "Data export"),
-    "page.summary": ("会議資料", "Meeting notes"),
+    "page.summary": ("会議資料", "Meeting summary"),
     "page.accounts": ("アカウント管理", "Accounts"),
     "page.registry": ("施設登録", "Facility registry"),
     "page.tokens": ("APIトークン", "API tokens"),

@@ -139,12 +139,12 @@ def waiting_figure(summary: MeetingSummary, lang: str = "ja") -> go.Figure:
     figure.update_layout(
         template=TEMPLATE,
         title=glossary.word("summary.waiting", lang),
-        yaxis_title=glossary.word("summary.people", lang),
         yaxis_rangemode="tozero",
         yaxis_automargin=True,
         xaxis={"type": "date", "tickformat": "%m-%d %H:%M"},
         font_family=FONT,
         showlegend=False,
+        height=320,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
     return figure

@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consumers.exports import charts
+from consumers.exports.snapshot import rfc3339
 from consumers.exports.summary import PLACEMENT_KINDS, MeetingSummary
 from schemas import glossary
 
@@ -245,7 +246,7 @@ def footer(summary: MeetingSummary, lang: str) -> str:
     """Where the numbers come from and the content's hash, to tell two printouts apart."""
     return " · ".join(
         [
-            f"{glossary.column('known_at', lang)}: {summary.known_at.isoformat()}",
+            f"{glossary.column('known_at', lang)}: {rfc3339(summary.known_at, summary.timezone)}",
             _w(f"summary.source.{summary.waiting_source}", lang),
             f"{_w('summary.sha256', lang)}: {summary.sha256}",
         ]

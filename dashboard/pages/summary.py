@@ -19,11 +19,13 @@ def table(made: summary_doc.Table, *, named: bool = True) -> None:
     columns = [heading.replace("\n", " ") for heading in headings]
     numbers = columns[1:] if named else columns
     config = {name: st.column_config.TextColumn(alignment="right") for name in numbers}
-    st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True, column_config=config)
+    # Every row shown, none scrolled away: the meeting reads the whole table (or its printout).
+    st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True, column_config=config,
+                 height=38 + 35 * len(rows))  # fmt: skip
 
 
 def key_numbers(made: summary.MeetingSummary) -> None:
-    """The waiting list now (with its line since the last meeting) and the placements."""
+    """The waiting list now (and how it moved since the last meeting) and the placements."""
     then, now = made.waiting_then_now()
     cells = st.columns(5)
     cells[0].metric(
@@ -31,7 +33,6 @@ def key_numbers(made: summary.MeetingSummary) -> None:
         summary_doc.count(now),
         delta=None if then is None or now is None else now - then,
         delta_color="inverse",  # more people waiting is worse
-        chart_data=[p["waiting"] for p in made.waiting if p["waiting"] is not None],
         border=True,
     )
     for cell, kind in zip(
@@ -79,25 +80,24 @@ pdf.download_button(
     key="summary_pdf",
 )
 key_numbers(made)
-if made.waiting_then_now()[1] is not None:
-    st.plotly_chart(charts.waiting_figure(made, lang()), key="summary_waiting")
 
-beds_side, districts_side = st.columns(2, gap="medium")
-with beds_side:
-    st.markdown(f"##### {t('summary.beds')}")
-    table(summary_doc.changes_table(made, "bed_type", lang()))
-with districts_side:
-    st.markdown(f"##### {t('summary.districts')}")
-    table(summary_doc.changes_table(made, "district", lang()))
-
-placed_side, reasons_side = st.columns(2, gap="medium")
+chart_side, placed_side = st.columns([3, 2], gap="medium")
+with chart_side:
+    if made.waiting_then_now()[1] is not None:
+        st.plotly_chart(charts.waiting_figure(made, lang()), key="summary_waiting")
+    else:
+        st.caption(f"{t('summary.waiting_now')}: {t('summary.not_counted')}")
 with placed_side:
     st.markdown(f"##### {t('summary.placements')}")
     table(summary_doc.placements_table(made, lang()), named=False)
-with reasons_side:
     st.markdown(f"##### {t('summary.reasons')}")
     if made.reasons:
         table(summary_doc.reasons_table(made, lang()))
     else:
         st.caption(t("summary.no_reasons"))
+
+st.markdown(f"##### {t('summary.beds')}")
+table(summary_doc.changes_table(made, "bed_type", lang()))
+st.markdown(f"##### {t('summary.districts')}")
+table(summary_doc.changes_table(made, "district", lang()))
 st.caption(summary_doc.footer(made, lang()))
