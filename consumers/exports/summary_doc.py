@@ -127,6 +127,7 @@ body { font-family: "Noto Sans CJK JP", "Noto Sans JP", sans-serif; font-size: 1
        color: #1b2631; margin: 0; }
 h1 { font-size: 17pt; margin: 0 0 2mm; }
 h2 { font-size: 12pt; margin: 6mm 0 2mm; border-bottom: 1px solid #aab7b8; }
+section { break-inside: avoid; }  /* a heading never ends a page without its table */
 .period { font-size: 11.5pt; margin-bottom: 2mm; }
 .waiting { font-size: 12pt; font-weight: bold; margin: 3mm 0; }
 table { border-collapse: collapse; width: 100%; page-break-inside: avoid; }
@@ -149,6 +150,10 @@ def _table(table: Table) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _section(heading: str, body: str) -> str:
+    return f"<section><h2>{escape(heading)}</h2>{body}</section>"
+
+
 def html(summary: MeetingSummary, lang: str = "ja") -> str:
     """The whole summary as one printable page, its chart inline."""
     reasons = (
@@ -159,17 +164,15 @@ def html(summary: MeetingSummary, lang: str = "ja") -> str:
     parts = [
         f"<h1>{escape(_w('summary.title', lang))}</h1>",
         f"<div class='period'>{escape(period(summary, lang))}</div>",
-        f"<h2>{escape(_w('summary.waiting', lang))}</h2>",
-        f"<div class='waiting'>{escape(waiting_line(summary, lang))}</div>",
-        f"<div class='chart'>{waiting_svg(summary, lang)}</div>",
-        f"<h2>{escape(_w('summary.beds', lang))}</h2>",
-        _table(changes_table(summary, "bed_type", lang)),
-        f"<h2>{escape(_w('summary.districts', lang))}</h2>",
-        _table(changes_table(summary, "district", lang)),
-        f"<h2>{escape(_w('summary.placements', lang))}</h2>",
-        _table(placements_table(summary, lang)),
-        f"<h2>{escape(_w('summary.reasons', lang))}</h2>",
-        reasons,
+        _section(
+            _w("summary.waiting", lang),
+            f"<div class='waiting'>{escape(waiting_line(summary, lang))}</div>"
+            f"<div class='chart'>{waiting_svg(summary, lang)}</div>",
+        ),
+        _section(_w("summary.beds", lang), _table(changes_table(summary, "bed_type", lang))),
+        _section(_w("summary.districts", lang), _table(changes_table(summary, "district", lang))),
+        _section(_w("summary.placements", lang), _table(placements_table(summary, lang))),
+        _section(_w("summary.reasons", lang), reasons),
         f"<p class='foot'>{escape(footer(summary, lang))}</p>",
     ]
     return (
@@ -200,7 +203,7 @@ def waiting_svg(summary: MeetingSummary, lang: str) -> str:
         return top + height * (1 - n / most)
 
     parts = []
-    for n in range(0, most + 1, max(most // 4, 1)):  # the people axis: about five lines
+    for n in range(0, most + 1, max(most // 5, 1)):  # the people axis: six lines at most
         parts.append(
             f"<line x1='{left}' x2='{left + width}' y1='{y(n):.1f}' y2='{y(n):.1f}' "
             "stroke='#e5e8e8'/>"
