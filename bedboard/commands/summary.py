@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bedboard.commands.export import caught_up_replica, write_output
+from bedboard.commands.export import built_and_written
 from bedboard.commands.export_options import BadOption, check_output, known_at_of, parse_moment
 from bedboard.console import DONE, FAILED, USAGE, say, text, warn
 from bedboard.settings import Settings
@@ -43,27 +43,26 @@ def summary_command(args: argparse.Namespace, settings: Settings) -> int:
     except BadOption as error:
         warn(str(error))
         return USAGE
-    con = caught_up_replica(args, settings, tell)
-    if isinstance(con, int):
-        return con
     try:
-        made = summary.build(
-            con.cursor(),
-            since=since,
-            known_at=known_at,
-            timezone=settings.timezone,
-            stale_after=settings.stale_after,
+        done = built_and_written(
+            args,
+            settings,
+            tell,
+            lambda cur: summary.build(
+                cur,
+                since=since,
+                known_at=known_at,
+                timezone=settings.timezone,
+                stale_after=settings.stale_after,
+            ),
+            lambda made: summary_doc.render(made, args.lang or settings.lang),
         )
-    finally:
-        con.close()
-    try:
-        where = write_output(args.output, summary_doc.render(made, args.lang or settings.lang))
     except summary_doc.PdfFailed as error:
         warn(text(settings, "pdf_failed", error=error))
         return FAILED
-    except OSError as error:
-        warn(text(settings, "cannot_write", path=args.output, error=error))
-        return FAILED
+    if isinstance(done, int):
+        return done
+    made, where = done
     source = glossary.word(f"summary.source.{made.waiting_source}", settings.lang)
     tell(
         text(settings, "summary_written", path=where, since=since.isoformat(),
