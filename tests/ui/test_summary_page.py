@@ -7,25 +7,17 @@ from datetime import date, time
 from pathlib import Path
 
 import pytest
-from dashboard_city import COORDINATOR, write_replica
+from dashboard_city import opened_by_the_app
 from streamlit.testing.v1 import AppTest
 from test_pages import metrics, open_app
 
-from dashboard.accounts import UsersFile
-from dashboard.data import NO_FEED_ENV
 from tests.meeting_week import KNOWN_AT, city_week
 
 
 @pytest.fixture
 def meeting_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The meeting week's city (tests/meeting_week.py), opened without a feed."""
-    path = write_replica(tmp_path / "dashboard.duckdb", city_week())
-    UsersFile(tmp_path / "users.json").add(COORDINATOR, "coordinator", None)
-    monkeypatch.setenv("BEDBOARD_DB", str(path))
-    monkeypatch.setenv("BEDBOARD_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv(NO_FEED_ENV, "1")
-    monkeypatch.delenv("BEDBOARD_LANG", raising=False)
-    yield path
+    yield opened_by_the_app(tmp_path, monkeypatch, city_week())
 
 
 def since_last_meeting(at: AppTest) -> AppTest:
