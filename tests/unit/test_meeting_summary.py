@@ -9,12 +9,16 @@ from typing import Any
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from consumers import city
 from consumers.exports import summary, summary_doc
 from consumers.rules import Accepted
 from consumers.store import Batch, Store, connect
 from schemas.events import Event
 from tests.meeting_week import KNOWN_AT, SINCE, STALE, ZONE, city_week, late_news
+from tests.unit.test_city import BASE, FAR, apply, city_histories
 
 
 def replica(events: list[Event], late: Sequence[Event] = ()) -> duckdb.DuckDBPyConnection:
@@ -142,3 +146,21 @@ def test_no_chromium_is_a_named_failure(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium"))
     with pytest.raises(summary_doc.PdfFailed, match="no-chromium"):
         summary_doc.render(made(replica(city_week())))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=city_histories(), data=st.data())
+def test_the_waiting_over_time_in_sql_equals_the_citys_fold_at_each_time(
+    records: list[Accepted], data: st.DataObject
+) -> None:
+    con = connect(":memory:")
+    apply(Store(con), "city", records)
+    known_at = data.draw(st.sampled_from([r.ingested_at for r in records] + [FAR]))
+    times = [BASE + timedelta(minutes=m) for m in range(-1, 6)]
+
+    counted = summary.waiting_by_district(con.cursor(), times, known_at)
+    for at in times:
+        fold = city.fold_city(records, as_of=at, known_at=known_at).district_counts()
+        want = {d: c["awaiting_admission"] for d, c in fold.items() if "awaiting_admission" in c}
+        assert counted.get(at, {}) == want, at
+    con.close()
