@@ -549,6 +549,10 @@ EXPORT: dict[str, tuple[str, str]] = {
     ),
     "meeting.time": ("開始時刻", "Start time"),
     "meeting.pdf": ("PDF（印刷用）", "PDF (to print)"),
+    "meeting.no_chromium": (
+        "このサーバーには印刷用の Chromium がありません（apt-get install chromium fonts-noto-cjk）",
+        "This server has no Chromium to print with (apt-get install chromium fonts-noto-cjk)",
+    ),
     "meeting.since_after": (
         "開始は確定時刻（{known_at}）より前にしてください",
         "The start must come before the known-at ({known_at})",

@@ -260,16 +260,24 @@ class PdfFailed(RuntimeError):
     """Chromium is missing, or could not print the page."""
 
 
+def browser_path() -> str:
+    """Where the Chromium that prints is: BROWSER_PATH, else Debian's."""
+    return os.environ.get("BROWSER_PATH", charts.DEFAULT_BROWSER)
+
+
+def can_print() -> bool:
+    return Path(browser_path()).is_file()
+
+
 def render(summary: MeetingSummary, lang: str = "ja") -> bytes:
     """The summary as an A4 PDF, printed by headless Chromium (BROWSER_PATH overrides)."""
     from playwright.sync_api import Error, sync_playwright  # started only when asked for
 
-    browser_path = os.environ.get("BROWSER_PATH", charts.DEFAULT_BROWSER)
-    if not Path(browser_path).is_file():
-        raise PdfFailed(f"no Chromium at {browser_path}: apt-get install chromium")
+    if not can_print():
+        raise PdfFailed(f"no Chromium at {browser_path()}: apt-get install chromium")
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=browser_path, args=CHROMIUM_FLAGS)
+            browser = p.chromium.launch(executable_path=browser_path(), args=CHROMIUM_FLAGS)
             try:
                 page = browser.new_page()
                 page.set_content(html(summary, lang), wait_until="load")

@@ -78,6 +78,8 @@ pdf.download_button(
     icon=":material/picture_as_pdf:",
     on_click="ignore",
     key="summary_pdf",
+    disabled=not summary_doc.can_print(),
+    help=None if summary_doc.can_print() else t("meeting.no_chromium"),
 )
 key_numbers(made)
 

@@ -55,6 +55,8 @@ def test_the_summary_shows_the_waiting_list_placements_and_changes(meeting_city:
         ("人工呼吸器なし", "1"),
     ]
     assert any("2026-11-27 09:00 → 2026-11-30 09:00" in m.value for m in at.markdown)
+    (pdf,) = at.get("download_button")
+    assert not pdf.proto.disabled  # printed when clicked (tests/integration prints one)
 
 
 def test_the_summary_speaks_english(meeting_city: Path) -> None:
@@ -73,3 +75,14 @@ def test_a_start_after_the_known_at_is_refused_with_a_reason(meeting_city: Path)
 
     assert [e.value for e in at.error] == ["開始は確定時刻（2026-11-30 09:00）より前にしてください"]
     assert not at.metric
+
+
+def test_without_chromium_the_pdf_button_says_why_instead_of_failing(
+    meeting_city: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium"))
+    at = since_last_meeting(open_app("summary"))
+
+    (button,) = at.get("download_button")
+    assert button.proto.disabled and "Chromium" in button.proto.help
+    assert metrics(at)["入院等調整中"] == "11"  # the rest of the page is all there
