@@ -22,7 +22,7 @@ from tenacity import (
 
 from bedboard import acls
 from bedboard.settings import Settings
-from schemas.topics import TOPICS
+from schemas.topics import TOPICS, replication
 
 log = logging.getLogger(__name__)
 
@@ -101,17 +101,20 @@ def wait_for_broker(settings: Settings, timeout: float = 60) -> None:
 def create_topics(settings: Settings, partitions: int = 1) -> list[str]:
     """Create every topic of the contract that is missing; return the names created.
 
-    Each gets `partitions` partitions, or more where its spec asks for more.
+    Each gets `partitions` partitions, or more where its spec asks for more, and the
+    replication factor and min.insync.replicas that the brokers found allow (3 and 2 on three or
+    more, 1 and 1 on one).
     """
-    wanted = {
-        settings.topic(spec.name): {
-            "num_partitions": max(partitions, spec.partitions),
-            "replication_factor": -1,  # the cluster's default: 1 here, more on a real cluster
-            "configs": dict(spec.configs),
-        }
-        for spec in TOPICS.values()
-    }
     with admin_client(settings.kafka_options()) as client:
+        copies, in_sync = replication(len(client.describe_cluster()["brokers"]))
+        wanted = {
+            settings.topic(spec.name): {
+                "num_partitions": max(partitions, spec.partitions),
+                "replication_factor": copies,
+                "configs": dict(spec.configs) | {"min.insync.replicas": str(in_sync)},
+            }
+            for spec in TOPICS.values()
+        }
         # raise_errors=False: an existing topic is an answer per topic, not a failure.
         response = client.create_topics(wanted, raise_errors=False)
         created = []
@@ -127,7 +130,7 @@ def create_topics(settings: Settings, partitions: int = 1) -> list[str]:
         if settings.local_credentials() is not None:
             # The local broker's principals are ours to manage: let each do its part, no more.
             acls.grant(client, settings.topic_prefix)
-    log.info("created topics %s", created)
+    log.info("created topics %s (%d copies, %d in sync)", created, copies, in_sync)
     return sorted(created)
 
 

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bedboard import credentials
@@ -28,10 +29,11 @@ KAFKA_VERSION = "4.3.1"
 LOG_CONFIG = Path(__file__).resolve().parents[1] / "infra" / "log4j2.xml"
 DEFAULT_DATA_DIR = Path(".bedboard/kafka")
 _HAS_PROC = Path("/proc/self").exists()
+# Small heaps: tests and the demo share a 2-core machine with everything else; a node of a local
+# cluster has a third of the load and two more JVMs beside it.
+SINGLE_HEAP = ("-Xms256m", "-Xmx512m")
+CLUSTER_HEAP = ("-Xms128m", "-Xmx256m")
 JVM_OPTIONS = (
-    # Small heap: tests and the demo share a 2-core machine with everything else.
-    "-Xms256m",
-    "-Xmx512m",
     # The GC settings of Kafka's own start script.
     "-XX:+UseG1GC",
     "-XX:MaxGCPauseMillis=20",
@@ -60,13 +62,18 @@ def port_free(port: int, host: str = HOST) -> bool:
 
 def free_port_pair(host: str = HOST, attempts: int = 50) -> int:
     """A free port P such that P + 1 is free too."""
+    return free_ports(2, host, attempts)
+
+
+def free_ports(count: int, host: str = HOST, attempts: int = 50) -> int:
+    """A free port P such that P + 1, ..., P + count - 1 are free too."""
     for _ in range(attempts):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             probe.bind((host, 0))
             port = int(probe.getsockname()[1])
-        if port < 65535 and port_free(port, host) and port_free(port + 1, host):
+        if port + count <= 65536 and all(port_free(p, host) for p in range(port, port + count)):
             return port
-    raise BrokerError(f"found no two free consecutive ports on {host}")
+    raise BrokerError(f"found no {count} free consecutive ports on {host}")
 
 
 def start(
@@ -79,7 +86,7 @@ def start(
     data_dir = data_dir.resolve()
     address = f"{HOST}:{port}"
     deadline = time.monotonic() + timeout
-    pid = _running_pid(data_dir)
+    pid = running_pid(data_dir)
     if pid is not None:
         running_port = _configured_port(data_dir)
         if running_port != port:
@@ -103,7 +110,7 @@ def start(
     classpath = f"{jars}/*"
     if not (data_dir / "data" / "meta.properties").exists():
         format_storage(java, classpath, data_dir, secrets)
-    pid = _launch(java, classpath, data_dir)
+    pid = launch(java, classpath, data_dir, SINGLE_HEAP)
     log.info("started the broker (pid %d) on %s", pid, address)
     try:
         _wait_until_ready(address, data_dir, pid, deadline)
@@ -116,18 +123,18 @@ def start(
 def stop(data_dir: Path = DEFAULT_DATA_DIR, timeout: float = 30) -> bool:
     """Stop the broker of data_dir; False if none was running."""
     data_dir = data_dir.resolve()
-    pid = _running_pid(data_dir)
+    pid = running_pid(data_dir)
     if pid is None:
         _pid_file(data_dir).unlink(missing_ok=True)
         return False
     # SIGTERM lets Kafka close its logs cleanly, so that the next start needs no recovery.
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-    if not _wait_for_exit(pid, timeout):
+    if not wait_for_exit(pid, timeout):
         log.warning("the broker (pid %d) ignored SIGTERM for %.0f s; killing it", pid, timeout)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        if not _wait_for_exit(pid, 10):
+        if not wait_for_exit(pid, 10):
             raise BrokerError(f"the broker (pid {pid}) did not exit even after SIGKILL")
     _pid_file(data_dir).unlink(missing_ok=True)
     return True
@@ -136,10 +143,12 @@ def stop(data_dir: Path = DEFAULT_DATA_DIR, timeout: float = 30) -> bool:
 def status(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, object]:
     """Whether the broker of data_dir runs, its pid, port and bootstrap address."""
     data_dir = data_dir.resolve()
-    pid = _running_pid(data_dir)
+    pid = running_pid(data_dir)
     port = _configured_port(data_dir)
     address = f"{HOST}:{port}" if port is not None else None
-    answering = pid is not None and address is not None and _answers(address, data_dir)
+    answering = (
+        pid is not None and address is not None and answers(address, credentials_file(data_dir))
+    )
     return {
         "running": pid is not None,
         "answering": answering,
@@ -152,10 +161,10 @@ def status(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, object]:
     }
 
 
-def _answers(address: str, data_dir: Path, timeout: float = 3) -> bool:
-    """Whether the broker of data_dir answers its operator at address."""
+def answers(address: str, secrets_file: Path, timeout: float = 3) -> bool:
+    """Whether a broker answers at address, signed in as the operator of secrets_file."""
     try:
-        secrets = credentials.read(credentials_file(data_dir))
+        secrets = credentials.read(secrets_file)
     except credentials.CredentialsError:
         return False
     if secrets is None:
@@ -164,9 +173,11 @@ def _answers(address: str, data_dir: Path, timeout: float = 3) -> bool:
     return broker_answers(options, timeout)
 
 
-def _launch(java: str, classpath: str, data_dir: Path) -> int:
+def launch(java: str, classpath: str, data_dir: Path, heap: tuple[str, ...]) -> int:
+    """Start the Kafka node of data_dir's server.properties in the background; its pid."""
     command = [
         java,
+        *heap,
         *JVM_OPTIONS,
         f"-Dlog4j2.configurationFile={LOG_CONFIG}",
         f"-Dkafka.logs.dir={data_dir / 'logs'}",
@@ -191,23 +202,32 @@ def _launch(java: str, classpath: str, data_dir: Path) -> int:
 
 
 def _wait_until_ready(address: str, data_dir: Path, pid: int, deadline: float) -> None:
+    wait_until(lambda: answers(address, credentials_file(data_dir)), data_dir, pid, deadline)
+
+
+def wait_until(
+    ready: Callable[[], bool], data_dir: Path, pid: int, deadline: float, hint: str = ""
+) -> None:
+    """Return once ready() while the node of data_dir (pid) runs; else a BrokerError, its log."""
+    port = _configured_port(data_dir)
     while True:
         if not _alive(pid):
             raise BrokerError(
                 f"the broker (pid {pid}) exited while starting; the end of its log:\n"
                 + _logtail(data_dir)
             )
-        if _answers(address, data_dir):
+        if ready():
             return
         if time.monotonic() >= deadline:
             raise BrokerError(
-                f"the broker did not answer on {address} in time; the end of its log:\n"
+                f"the broker did not answer on {HOST}:{port} in time{hint}; the end of its log:\n"
                 + _logtail(data_dir)
             )
         time.sleep(0.2)
 
 
-def _wait_for_exit(pid: int, timeout: float) -> bool:
+def wait_for_exit(pid: int, timeout: float) -> bool:
+    """Whether process pid exited within timeout seconds."""
     deadline = time.monotonic() + timeout
     while _alive(pid):
         if time.monotonic() >= deadline:
@@ -236,7 +256,8 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _running_pid(data_dir: Path) -> int | None:
+def running_pid(data_dir: Path) -> int | None:
+    """The pid of the Kafka node of data_dir, if it runs."""
     try:
         pid = int(_pid_file(data_dir).read_text().strip())
     except (FileNotFoundError, ValueError):

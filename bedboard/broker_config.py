@@ -1,10 +1,11 @@
-"""The local broker's server.properties: one KRaft node that authenticates and authorizes."""
+"""The local broker's server.properties: KRaft nodes that authenticate and authorize."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from bedboard.credentials import CONTROLLER, OPERATOR, LocalCredentials
+from schemas.topics import replication
 
 HOST = "127.0.0.1"
 BROKER_LISTENER = "BROKER"
@@ -14,7 +15,26 @@ AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
 def render_server_properties(port: int, data_dir: Path, credentials: LocalCredentials) -> str:
     """The server.properties of a single-node broker on port and its controller on port + 1."""
-    settings = _node(port, data_dir) | security_properties(credentials) | _single_node_tuning()
+    # A quorum of one found through its own address (format --standalone refuses static voters).
+    quorum = {"controller.quorum.bootstrap.servers": f"{HOST}:{port + 1}"}
+    settings = _node(1, port, data_dir, quorum) | security_properties(credentials) | _tuning(1)
+    return properties(settings)
+
+
+def render_cluster_node(
+    node_id: int, ports: list[int], data_dir: Path, credentials: LocalCredentials
+) -> str:
+    """The server.properties of node node_id (1-based) of a local cluster whose nodes listen on
+    ports (each a broker on P and a controller on P + 1), every node in the controller quorum."""
+    # A static quorum: every node knows all the voters from the start, so that the three can be
+    # formatted alike and started in any order.
+    voters = ",".join(f"{i}@{HOST}:{p + 1}" for i, p in enumerate(ports, start=1))
+    quorum = {"controller.quorum.voters": voters}
+    settings = (
+        _node(node_id, ports[node_id - 1], data_dir, quorum)
+        | security_properties(credentials)
+        | _tuning(len(ports))
+    )
     return properties(settings)
 
 
@@ -23,12 +43,12 @@ def properties(settings: dict[str, str]) -> str:
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
-def _node(port: int, data_dir: Path) -> dict[str, str]:
+def _node(node_id: int, port: int, data_dir: Path, quorum: dict[str, str]) -> dict[str, str]:
     broker, controller = f"{HOST}:{port}", f"{HOST}:{port + 1}"
     listeners = f"{BROKER_LISTENER}://{broker},{CONTROLLER_LISTENER}://{controller}"
     return {
         "process.roles": "broker,controller",
-        "node.id": "1",
+        "node.id": str(node_id),
         "listeners": listeners,
         "advertised.listeners": listeners,
         "listener.security.protocol.map": (
@@ -36,7 +56,7 @@ def _node(port: int, data_dir: Path) -> dict[str, str]:
         ),
         "inter.broker.listener.name": BROKER_LISTENER,
         "controller.listener.names": CONTROLLER_LISTENER,
-        "controller.quorum.bootstrap.servers": controller,
+        **quorum,
         "log.dirs": str(data_dir / "data"),
     }
 
@@ -71,19 +91,24 @@ def security_properties(credentials: LocalCredentials) -> dict[str, str]:
     }
 
 
-def _single_node_tuning() -> dict[str, str]:
+def _tuning(nodes: int) -> dict[str, str]:
+    # Every topic, internal ones included, gets the replication its cluster can give: on three
+    # nodes three copies, of which two must have a write before it is acknowledged.
+    copies, in_sync = (str(n) for n in replication(nodes))
     return {
         "num.partitions": "1",
         "auto.create.topics.enable": "false",
-        # One node: every internal topic has one replica, and one partition so that the first
-        # consumer group or transaction does not wait for 50 partitions to be created.
-        "offsets.topic.replication.factor": "1",
+        "default.replication.factor": copies,
+        "min.insync.replicas": in_sync,
+        # One partition for the internal topics, so that the first consumer group or
+        # transaction does not wait for 50 partitions to be created.
+        "offsets.topic.replication.factor": copies,
         "offsets.topic.num.partitions": "1",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.replication.factor": copies,
+        "transaction.state.log.min.isr": in_sync,
         "transaction.state.log.num.partitions": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": copies,
+        "share.coordinator.state.topic.min.isr": in_sync,
         "share.coordinator.state.topic.num.partitions": "1",
         # Consumers in tests and the demo join alone; waiting 3 s for more members is pure delay.
         "group.initial.rebalance.delay.ms": "0",

@@ -97,25 +97,39 @@ def prepare(port: int, data_dir: Path) -> LocalCredentials:
     return secrets
 
 
-def format_storage(java: str, classpath: str, data_dir: Path, secrets: LocalCredentials) -> None:
-    # A cluster id is 16 random bytes in URL-safe base64 without padding, as Kafka's Uuid prints
-    # it; Kafka never issues one that starts with '-', since that reads as a command-line flag.
+def new_cluster_id() -> str:
+    """A cluster id as Kafka's Uuid prints it: 16 random bytes, URL-safe base64, no padding."""
+    # Kafka never issues one that starts with '-', since that reads as a command-line flag.
     cluster_id = "-"
     while cluster_id.startswith("-"):
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    return cluster_id
+
+
+def format_storage(
+    java: str,
+    classpath: str,
+    data_dir: Path,
+    secrets: LocalCredentials,
+    cluster_id: str | None = None,
+) -> None:
+    """Format data_dir's storage: a quorum of one by itself, or (with cluster_id) one node of a
+    cluster whose server.properties lists every voter."""
+    quorum = ["--standalone"] if cluster_id is None else []
     command = [
         java,
         "-cp",
         classpath,
         "kafka.tools.StorageTool",
         "format",
-        "--standalone",
+        *quorum,
         "-t",
-        cluster_id,
+        cluster_id or new_cluster_id(),
         "-c",
         str(data_dir / "server.properties"),
         # The SCRAM users exist from the first record of the metadata log: no window in which
-        # the broker runs without them.
+        # the broker runs without them. Every node of a cluster gets them, since any of them
+        # may be the first controller leader, which writes them.
         *scram_arguments(secrets),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)

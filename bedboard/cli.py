@@ -51,7 +51,9 @@ class Command:
 # handler and its options live in a module of bedboard/commands/.
 COMMANDS: dict[str, Command] = {
     "broker": Command(
-        "a local single-node Apache Kafka (KRaft)", infra.broker_command, infra.broker_options
+        "a local Apache Kafka (KRaft): one node, or a cluster (--nodes 3)",
+        infra.broker_command,
+        infra.broker_options,
     ),
     "topics": Command("create the topics if missing", infra.topics),
     "facilities": Command("the facility registry", produce.facilities, produce.facilities_options),

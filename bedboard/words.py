@@ -64,6 +64,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "{read}件を読み、レプリカ {path} に反映しました",
         "rolled up {read} records into {path}",
     ),
+    "replica_unwritable": (
+        "レプリカ {path} に書き込めません（{error}）。ディスクの空きを確認してください。"
+        "書けなかったバッチはオフセットごと取り消したので、中途半端な内容は残っていません。"
+        "空きを作って再実行すると続きから取り込みます。",
+        "could not write the replica {path} ({error}); is its disk full? The batch that failed "
+        "was undone together with its offsets, so nothing is half-written: free some space and "
+        "run again to go on from where it stopped.",
+    ),
     "dlq": (
         "却下したレコードを DLQ に書けないため、そのバッチは反映していません。"
         "再実行すると続きから処理します: {error}",
@@ -263,6 +271,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "broker_stopped": ("停止しました", "stopped"),
     "kafka_credentials": ("Kafka の認証情報: {error}", "Kafka credentials: {error}"),
     "broker_not_running": ("動いていません", "not running"),
+    "nodes_stopped": ("ノード {nodes} を停止しました", "stopped node(s) {nodes}"),
+    "nodes_columns": (
+        "ノード  pid      ポート        役割",
+        "node  pid      ports        role",
+    ),
+    "role_leader": ("コントローラ（リーダー）・ブローカー", "controller leader, broker"),
+    "role_follower": ("コントローラ（フォロワー）・ブローカー", "controller follower, broker"),
+    "role_broker": ("ブローカー", "broker"),
+    "role_stopped": ("停止中", "stopped"),
+    "role_unknown": ("不明（クォーラムが応答しません）", "unknown (no quorum answers)"),
     "kafka_unreachable": (
         "Kafka（{servers}）に接続できません: {error}",
         "could not reach Kafka at {servers}: {error}",

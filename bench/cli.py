@@ -31,6 +31,7 @@ MEASURES = {
     "dashboard": "bench.dashboard",
     "api": "bench.api",
     "notify": "bench.notify",
+    "viewers": "bench.viewers",
 }
 DOCS = ROOT / "docs" / "benchmarks.md"
 RESULTS = ROOT / "bench" / "results"

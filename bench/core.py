@@ -34,6 +34,10 @@ class Sizes:
     screen_runs: int
     api_submissions: int
     api_runs: int
+    viewers_steps: tuple[int, ...]  # sessions on one dashboard process, step by step
+    viewers_steps_city: tuple[int, ...]
+    viewers_warm_s: float  # after each step's new sessions opened, before timing
+    viewers_hold_s: float  # each step's timed window
 
 
 # 8,000 facilities x 8 bed types x 156 reports a year (one every ~2.3 days) = 9.98M bed lines.
@@ -50,6 +54,10 @@ FULL = Sizes(
     screen_runs=5,
     api_submissions=5_000,
     api_runs=3,
+    viewers_steps=(1, 2, 4, 8, 16),
+    viewers_steps_city=(2, 4, 8, 16, 32),
+    viewers_warm_s=5,
+    viewers_hold_s=20,
 )
 QUICK = Sizes(
     replay_reports=2_000,
@@ -64,6 +72,10 @@ QUICK = Sizes(
     screen_runs=1,
     api_submissions=200,
     api_runs=1,
+    viewers_steps=(1, 2),
+    viewers_steps_city=(1, 2),
+    viewers_warm_s=1,
+    viewers_hold_s=6,
 )
 
 

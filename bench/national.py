@@ -68,7 +68,7 @@ INSERT INTO facilities
 SELECT 'BN-' || lpad(f::VARCHAR, 5, '0'), 'ベンチ病院' || lpad(f::VARCHAR, 5, '0'),
        'Bench Hospital ' || f, 'hospital', '医療圏' || lpad((f % $districts)::VARCHAR, 3, '0'),
        31 + (hash(f) % 1200) / 100, 130 + (hash(f * 7) % 1500) / 100, '{}', NULL,
-       $start, $start, '{}'
+       $start, $start, '{}', NULL, NULL, NULL
 FROM range($facilities) a(f);
 
 -- Contract v2: one facility in 50 is accommodation, a temporary facility or a waiting station;

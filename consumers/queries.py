@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from consumers.city import secured_sql
-from consumers.rules import NEWEST, available_sql, occupancy_sql, stale_sql
+from consumers.rules import NEWEST, available_sql, occupancy_sql, overdue_sql, stale_sql
 from consumers.waiting import HOLD_CTES
 
 # One row per (facility, bed type) current as of T and known by K: the design's "Time" rule.
@@ -133,9 +133,28 @@ def ingest_counts(cur: duckdb.DuckDBPyConnection) -> pa.Table:
 def facilities(cur: duckdb.DuckDBPyConnection) -> pa.Table:
     """The facility registry, one row per registered facility."""
     return cur.sql(
-        "SELECT facility_id, name_ja, name_en, kind, district, lat, lon, licensed_beds, phone "
-        "FROM facilities ORDER BY facility_id"
+        "SELECT facility_id, name_ja, name_en, kind, district, lat, lon, licensed_beds, phone, "
+        "report_every_hours, report_daily_by FROM facilities ORDER BY facility_id"
     ).to_arrow_table()
+
+
+_OVERDUE = f"""
+SELECT * FROM (
+    SELECT f.facility_id, f.name_ja, f.name_en, f.report_every_hours, f.report_daily_by,
+           n.last_report,
+           {overdue_sql("n.last_report", "$now", "f.report_every_hours", "f.report_daily_by_s")}
+               AS overdue_since
+    FROM facilities f
+    JOIN (SELECT facility_id, max(occurred_at) AS last_report FROM current_beds GROUP BY 1) n
+        USING (facility_id))
+WHERE overdue_since IS NOT NULL
+ORDER BY overdue_since, facility_id
+"""
+
+
+def overdue(cur: duckdb.DuckDBPyConnection, now: datetime) -> pa.Table:
+    """Facilities whose next report is overdue under their cadence, longest overdue first."""
+    return cur.sql(_OVERDUE, params={"now": now}).to_arrow_table()
 
 
 def event_log(cur: duckdb.DuckDBPyConnection, limit: int) -> pa.Table:

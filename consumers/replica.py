@@ -77,6 +77,8 @@ class LiveReplica:
             except (KafkaError, TopicsMissing, DlqUnavailable, OSError, duckdb.Error) as error:
                 self.health.connected = False
                 self.health.error = f"{type(error).__name__}: {error}"[:300]
+                if isinstance(error, duckdb.Error):  # the file, not Kafka: say which
+                    self.health.unwritable = self.health.error
                 self.health.checked_at = datetime.now(UTC)
                 log.warning("roll-up interrupted, retrying: %s", self.health.error)
                 self._stop.wait(RETRY_S[min(failures, len(RETRY_S) - 1)])

@@ -31,6 +31,9 @@ ROLLED_UP = ("capacity", "facilities", "placements", "notices", "city", "alerts"
 MAX_BATCH = 10_000
 MAX_BATCH_WAIT_S = 0.5
 POLL_MS = 200
+# How old the consumer's view of the cluster (leaders, in-sync copies) may get: a node that
+# comes back is seen within this long, not within kafka-python's default five minutes.
+METADATA_MAX_AGE_MS = 10_000
 FETCH_WAIT_MS = 50
 BUSY_POLL_MS = 5
 CONNECT_TIMEOUT_S = 10.0
@@ -59,6 +62,11 @@ class Health:
     lag: int | None = None
     error: str | None = None
     applied_batches: int = 0
+    # Partitions read that have fewer in-sync copies than replicas: a broker of the cluster is
+    # away. The feed goes on (two of three copies take writes); the page says so until it is back.
+    short_of_copies: int = 0
+    # Why the replica itself cannot be written (a full disk), until a batch is written again.
+    unwritable: str | None = None
 
 
 @dataclass
@@ -121,6 +129,7 @@ class Rollup:
             # to hand out leaves that partition out, and the broker holds it for up to this
             # long when the others are quiet: Kafka's 500 ms default was the live p99.
             fetch_max_wait_ms=FETCH_WAIT_MS,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
         )
 
     def _assign(self, consumer: KafkaConsumer) -> list[TopicPartition]:
@@ -160,6 +169,7 @@ class Rollup:
                 max(end - position.get((tp.topic, tp.partition), 0), 0) for tp, end in ends.items()
             )
             self.health.connected, self.health.error = True, None
+            self.health.short_of_copies = short_of_copies(consumer, partitions)
         self.health.checked_at = datetime.now(UTC)
 
     def _gather(
@@ -231,6 +241,7 @@ class Rollup:
                 self._to_dlq(batch.rejected)
         self.store.write(batch)
         self.health.applied_batches += 1
+        self.health.unwritable = None
 
     def _check(self, batch: Batch) -> None:
         """Check the raw records in bulk (consumers.bulk); the refused become rejected rows."""
@@ -269,6 +280,22 @@ class Rollup:
                     ) from error
                 log.warning("DLQ write failed (try %d), retrying: %s", attempt + 1, error)
                 time.sleep(pause)
+
+
+def short_of_copies(consumer: KafkaConsumer, partitions: list[TopicPartition]) -> int:
+    """How many of the partitions have fewer in-sync copies than replicas, as the consumer's
+    last metadata answer says (no request of its own)."""
+    # kafka-python keeps each partition's replicas and in-sync replicas from its metadata
+    # answers but offers no accessor for them; read defensively, so that another shape of its
+    # internals reads as "nothing known", never as an error in the roll-up.
+    known = getattr(getattr(getattr(consumer, "_client", None), "cluster", None), "_partitions", {})
+    short = 0
+    for tp in partitions:
+        found = known.get(tp.topic, {}).get(tp.partition)
+        replicas = getattr(found, "replica_nodes", None) or ()
+        in_sync = getattr(found, "isr_nodes", None) or ()
+        short += len(in_sync) < len(replicas)
+    return short
 
 
 def _caught_up(consumer: KafkaConsumer) -> bool:

@@ -1,10 +1,10 @@
-"""The rules as pure functions: the roll-up's fold, occupancy, level, stale and alert conditions."""
+"""The rules as pure functions: the roll-up's fold, occupancy, level, stale, overdue, alerts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from fractions import Fraction
 
 from schemas.events import CapacityReported, Event
@@ -172,6 +172,57 @@ def is_stale(last_report: datetime | None, now: datetime, stale_after: timedelta
 def stale_sql(last_report: str, now: str, stale_after: str) -> str:
     """is_stale as a DuckDB expression (NULL when the facility never reported)."""
     return f"({now} - {last_report} > {stale_after})"
+
+
+DAY = timedelta(days=1)
+
+
+def report_due(
+    last_report: datetime, every_hours: int | None, daily_by: time | None
+) -> datetime | None:
+    """When the report after last_report is due under a facility's cadence (None: it has none).
+
+    Daily by a time (with its offset): due at the first such deadline a full day or more after
+    the report, so that one report covers the one deadline in the day after it.
+    """
+    if every_hours is not None:
+        return last_report + timedelta(hours=every_hours)
+    if daily_by is None:
+        return None
+    earliest = (last_report + DAY).astimezone(daily_by.tzinfo)
+    deadline = datetime.combine(earliest.date(), daily_by.replace(tzinfo=None), daily_by.tzinfo)
+    return deadline if deadline >= earliest else deadline + DAY
+
+
+def overdue(
+    last_report: datetime | None, now: datetime, every_hours: int | None, daily_by: time | None
+) -> datetime | None:
+    """Since when a facility's next report is overdue; None when it is not (or, as for stale,
+    when it never reported)."""
+    if last_report is None:
+        return None
+    due = report_due(last_report, every_hours, daily_by)
+    return due if due is not None and now > due else None
+
+
+def seconds_utc(daily_by: time) -> int:
+    """A daily deadline as seconds after midnight UTC (what overdue_sql reads)."""
+    offset = daily_by.utcoffset() or timedelta(0)
+    local = daily_by.hour * 3600 + daily_by.minute * 60 + daily_by.second
+    return int((local - offset.total_seconds()) % 86400)
+
+
+def overdue_sql(last_report: str, now: str, every_hours: str, daily_by_s: str) -> str:
+    """overdue as a DuckDB expression: the time it became overdue, or NULL (a test holds them
+    equal). The daily deadline is found in whole microseconds since the epoch, zone-free."""
+    day_us = 86_400 * 10**6
+    earliest = f"({last_report} + INTERVAL 1 DAY)"
+    wait = f"((({daily_by_s})::BIGINT * 1000000 - epoch_us({earliest})) % {day_us} + {day_us})"
+    due = (
+        f"CASE WHEN {every_hours} IS NOT NULL THEN {last_report} + to_hours({every_hours}) "
+        f"WHEN {daily_by_s} IS NOT NULL THEN {earliest} + to_microseconds({wait} % {day_us}) END"
+    )
+    return f"(CASE WHEN {now} > {due} THEN {due} END)"
 
 
 def alert_conditions(

@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS current_status (
 CREATE TABLE IF NOT EXISTS facilities (
     facility_id VARCHAR PRIMARY KEY, name_ja VARCHAR, name_en VARCHAR, kind VARCHAR,
     district VARCHAR, lat DOUBLE, lon DOUBLE, licensed_beds VARCHAR, phone VARCHAR,
-    registered_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, secured_beds VARCHAR);
+    registered_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, secured_beds VARCHAR,
+    report_every_hours INTEGER, report_daily_by VARCHAR, report_daily_by_s INTEGER);
 -- Every registration as received, so that a past snapshot names facilities as known then.
 CREATE TABLE IF NOT EXISTS facility_history AS SELECT * FROM facilities WITH NO DATA;
 CREATE TABLE IF NOT EXISTS placement_events (
@@ -97,7 +98,10 @@ V2_COLUMNS = (
     ("placements", "accepted_partition INTEGER"),
     ("placements", "accepted_offset BIGINT"),
     ("placement_events", "case_id VARCHAR"),
-)
+    # The reporting cadence: every N hours, or daily by a time (as given, and in UTC seconds).
+    *((table, column) for table in ("facilities", "facility_history") for column in (
+        "report_every_hours INTEGER", "report_daily_by VARCHAR", "report_daily_by_s INTEGER")),
+)  # fmt: skip
 
 
 class ReplicaLocked(RuntimeError):

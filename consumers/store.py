@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from consumers.columns import (
     report_columns,
     times,
 )
-from consumers.rules import NEWEST, ORDER_COLUMNS, Accepted
+from consumers.rules import NEWEST, ORDER_COLUMNS, Accepted, seconds_utc
 from consumers.schema import ReplicaLocked, connect
 from schemas.events import (
     AlertCleared,
@@ -38,6 +38,7 @@ from schemas.events_v2 import (
     CaseWithdrawn,
     DistrictCounted,
     PhaseDeclared,
+    ReportingCadence,
     StepDownReported,
 )
 
@@ -111,7 +112,10 @@ class Store:
             self._store_offsets(batch.next_offsets)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            # A COMMIT that failed (a full disk) has already ended the transaction: the error
+            # to raise is its own, not that of a ROLLBACK with nothing left to undo.
+            with suppress(duckdb.Error):
+                con.execute("ROLLBACK")
             raise
         self._rows |= self._created  # only rows that were committed
         return duplicates
@@ -247,6 +251,7 @@ class Store:
             e.occurred_at,
             record.ingested_at,
             json.dumps(getattr(e, "secured_beds", None) or {}),  # v2: secured beds per phase
+            *_cadence(getattr(e, "reporting", None)),  # v2: the reporting cadence
         ]
         values = ", ".join("?" * len(row))
         self.con.execute(f"INSERT OR REPLACE INTO facilities VALUES ({values})", row)
@@ -420,6 +425,15 @@ REPORT_COLUMNS = (
 LINE_COLUMNS = (
     f"event_id::VARCHAR, facility_id, bed_type, usable, occupied, {WHERE}, secured, oxygen"
 )
+
+
+def _cadence(reporting: ReportingCadence | None) -> list[Any]:
+    """A cadence as the registry's three columns: every N hours; daily by, as given and in UTC."""
+    if reporting is None:
+        return [None, None, None]
+    daily = reporting.daily_by
+    as_given = daily and daily.isoformat("minutes")
+    return [reporting.every_hours, as_given, daily and seconds_utc(daily)]
 
 
 @contextmanager

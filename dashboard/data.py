@@ -1,7 +1,13 @@
-"""Every read the pages make from the replica, cached for a few seconds per replica file."""
+"""Every read the pages make from the replica, cached for a few seconds per replica file.
+
+The board and what every page derives from it alike (levels, staleness, secured beds, alerts)
+are made once per CACHE_S slot and shared by every session of the process, never copied: the
+frames are read-only by contract (pandas' copy-on-write keeps a page's changes its own).
+"""
 
 from __future__ import annotations
 
+import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -11,7 +17,7 @@ import streamlit as st
 from consumers import city, queries, waiting
 from consumers.exports import report, returns, snapshot, summary
 from consumers.replica import Health
-from dashboard import runtime, secured
+from dashboard import model, runtime, secured
 from dashboard.runtime import NO_FEED_ENV, feed_enabled, settings
 
 __all__ = ["NO_FEED_ENV", "feed_enabled", "settings"]
@@ -43,15 +49,66 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-@st.cache_data(ttl=CACHE_S, show_spinner=False)
-def _board(path: str) -> pd.DataFrame:
+def _slot() -> int:
+    """The current CACHE_S-long slot: what the sessions ask for in it is made once."""
+    return int(clock.time() // CACHE_S)
+
+
+def _slot_start(slot: int) -> datetime:
+    return datetime.fromtimestamp(slot * CACHE_S, UTC)
+
+
+# One resource per (replica, slot): every session of the process reads the same frame. A copy per
+# session (st.cache_data unpickles one on every call) and the per-row rules run again in every
+# session on every refresh cost ~0.5 s of CPU per refresh at 8,000 facilities.
+_SHARED = {"ttl": 4 * CACHE_S, "max_entries": 8, "show_spinner": False}
+
+
+@st.cache_resource(**_SHARED)  # type: ignore[call-overload]
+def _board(path: str, slot: int) -> pd.DataFrame:
+    del slot  # the cache's key
     with _cursor(path) as cur:
         return queries.board(cur).to_pandas()
 
 
 def board() -> pd.DataFrame:
-    """Every (facility, bed type) line as it stands now."""
-    return _board(_path())
+    """Every (facility, bed type) line as it stands now (shared: read-only)."""
+    return _board(_path(), _slot())
+
+
+@st.cache_resource(**_SHARED)  # type: ignore[call-overload]
+def _enriched(path: str, slot: int, stale_after: timedelta) -> pd.DataFrame:
+    return model.enrich(_board(path, slot), _slot_start(slot), stale_after)
+
+
+def enriched_board() -> pd.DataFrame:
+    """The board with each line's level and staleness, as of its slot (shared: read-only)."""
+    return _enriched(_path(), _slot(), settings().stale_after)
+
+
+@st.cache_resource(**_SHARED)  # type: ignore[call-overload]
+def _board_rows(path: str, slot: int, stale_after: timedelta, bed_types: tuple[str, ...]) -> Any:
+    board = _enriched(path, slot, stale_after)
+    return model.board_rows(board[board["registered"]], list(bed_types))
+
+
+def board_rows(bed_types: tuple[str, ...]) -> pd.DataFrame:
+    """One row per registered facility with these bed types' columns (shared: read-only)."""
+    return _board_rows(_path(), _slot(), settings().stale_after, bed_types)  # type: ignore[no-any-return]
+
+
+@st.cache_resource(**_SHARED)  # type: ignore[call-overload]
+def _derived_alerts(
+    path: str, slot: int, threshold: float, stale_after: timedelta
+) -> list[model.Alert]:
+    board = _enriched(path, slot, stale_after)
+    return model.derived_alerts(board, threshold, now=_slot_start(slot), stale_after=stale_after)
+
+
+def derived_alerts() -> list[model.Alert]:
+    """Alerts read off the board by the alert processor's rule (shared)."""
+    config = settings()
+    return _derived_alerts(_path(), _slot(), config.occupancy_alert_threshold, config.stale_after)
 
 
 @st.cache_data(ttl=CACHE_S, show_spinner=False)
@@ -86,6 +143,17 @@ def _notices(path: str, minute: datetime) -> pd.DataFrame:
 def notices(now: datetime) -> pd.DataFrame:
     """Notices in force now."""
     return _notices(_path(), now)
+
+
+@st.cache_data(ttl=CACHE_S, show_spinner=False)
+def _overdue(path: str, second: datetime) -> pd.DataFrame:
+    with _cursor(path) as cur:
+        return queries.overdue(cur, second).to_pandas()
+
+
+def overdue(now: datetime) -> pd.DataFrame:
+    """Facilities whose next report is overdue under their cadence, longest overdue first."""
+    return _overdue(_path(), now.replace(microsecond=0))
 
 
 @st.cache_data(ttl=CACHE_S, show_spinner=False)
@@ -300,9 +368,21 @@ def phase(now: datetime) -> tuple[str | None, datetime | None]:
     return _phase(_path(), moment)
 
 
+@st.cache_resource(**_SHARED)  # type: ignore[call-overload]
+def _secured(path: str, slot: int, phase: str | None) -> tuple[pd.DataFrame, bool]:
+    lines = secured.with_secured(_board(path, slot), phase)
+    return lines, secured.reports_v2(lines)
+
+
 def board_secured(now: datetime) -> pd.DataFrame:
-    """The board's lines with their secured beds (確保病床) at the current phase, and gaps."""
-    return secured.with_secured(board(), phase(now)[0])
+    """The board's lines with their secured beds (確保病床) at the current phase, and gaps
+    (shared: read-only)."""
+    return _secured(_path(), _slot(), phase(now)[0])[0]
+
+
+def reports_v2(now: datetime) -> bool:
+    """Whether anyone reports secured or oxygen beds or rooms (v1-only cities see no new rows)."""
+    return _secured(_path(), _slot(), phase(now)[0])[1]
 
 
 @st.cache_data(ttl=REPORT_CACHE_S, show_spinner=False)

@@ -162,23 +162,30 @@ def derived_alerts(
     board: pd.DataFrame, threshold: float, *, now: datetime, stale_after: timedelta
 ) -> list[Alert]:
     """Alerts read off the board when the alert processor has written none: the same rule."""
+    # One pass over plain columns: a pandas group per facility cost ~1 ms each, 8 s a refresh
+    # for a country, in every session showing the overview.
+    columns = ("facility_id", "name_ja", "accepting", "last_report", "bed_type", "usable",
+               "occupied", "reported_at")  # fmt: skip
+    facilities: dict[Any, tuple[tuple[Any, Any, Any], dict[str, tuple[int, int, Any]]]] = {}
+    for facility_id, name, accepting, last, bed_type, usable, occupied, reported in zip(
+        *(board[column].tolist() for column in columns), strict=True
+    ):
+        _, lines = facilities.setdefault(facility_id, ((name, accepting, last), {}))
+        lines[bed_type] = (int(usable), int(occupied), reported)  # the last line of a type counts
     found: list[Alert] = []
-    for facility_id, lines in board.groupby("facility_id", sort=False):
-        first = lines.iloc[0]
-        name = first["name_ja"] if isinstance(first["name_ja"], str) else None
-        by_type = {row.bed_type: row for row in lines.itertuples(index=False)}
-        counts = [(code, int(row.usable), int(row.occupied)) for code, row in by_type.items()]
-        last = pd.Timestamp(first["last_report"]).to_pydatetime()
+    for facility_id, ((name, accepting, last_report), by_type) in facilities.items():
+        name = name if isinstance(name, str) else None
+        counts = [(code, usable, occupied) for code, (usable, occupied, _) in by_type.items()]
+        last = pd.Timestamp(last_report).to_pydatetime()
         conditions = alert_conditions(
-            counts, first["accepting"], last, now, threshold=threshold, stale_after=stale_after
+            counts, accepting, last, now, threshold=threshold, stale_after=stale_after
         )
         for kind, bed_type in conditions:
             if bed_type is None:
                 found.append(Alert(kind, str(facility_id), name, since=last))
                 continue
-            row = by_type[bed_type]
-            found.append(Alert(kind, str(facility_id), name, bed_type, int(row.usable),
-                               int(row.occupied), row.reported_at))  # fmt: skip
+            usable, occupied, reported = by_type[bed_type]
+            found.append(Alert(kind, str(facility_id), name, bed_type, usable, occupied, reported))
     order = {kind: i for i, kind in enumerate(ALERT_KINDS)}
     return sorted(found, key=lambda a: (order[a.kind], a.facility_id, a.bed_type or ""))
 
@@ -281,17 +288,21 @@ def order_beds(
 
 
 FEED_OFF, FEED_CONNECTING, FEED_DOWN, FEED_LIVE = "off", "connecting", "down", "live"
+FEED_UNWRITABLE = "unwritable"  # the replica file cannot be written (a full disk)
 # How long a first connection may take before the header says that the broker is away.
 CONNECT_GRACE = timedelta(seconds=15)
 
 
 def feed_state(feed: bool, health: Any, started_at: datetime, now: datetime) -> str:
-    """What the header says about the feed: off, connecting, down (banner) or live.
+    """What the header says about the feed: off, connecting, down or unwritable (banners) or
+    live.
 
-    `health` is the replica's roll-up health (connected, checked_at).
+    `health` is the replica's roll-up health (connected, checked_at, unwritable).
     """
     if not feed:
         return FEED_OFF
+    if health.unwritable:
+        return FEED_UNWRITABLE
     if health.checked_at is None:
         # The roll-up can wait minutes for a broker that never answered: say so after a while.
         return FEED_CONNECTING if now - started_at < CONNECT_GRACE else FEED_DOWN

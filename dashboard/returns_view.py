@@ -7,7 +7,6 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from consumers import city
 from consumers.exports import returns
 from dashboard import data, secured
 from dashboard.formats import facilities, local_time, number, percent
@@ -26,18 +25,7 @@ def phase_banner(now: datetime) -> None:
 
 def has_v2(lines: pd.DataFrame) -> bool:
     """Whether anyone reports secured or oxygen beds or rooms: v1-only cities see no new rows."""
-    return bool(
-        len(lines)
-        and (
-            # A v1 registration keeps an empty plan ("{}"): only a plan with beds in it is v2.
-            lines["secured_beds"]
-            .map(lambda p: isinstance(p, str) and bool(city.registry_secured(p)))
-            .any()
-            or (lines["short"] > 0).any()
-            or (lines["oxygen"] > 0).any()
-            or (lines["category"] != "hospital").any()
-        )
-    )
+    return secured.reports_v2(lines)
 
 
 def secured_metrics(lines: pd.DataFrame) -> None:
@@ -46,7 +34,7 @@ def secured_metrics(lines: pd.DataFrame) -> None:
     Ready-now beds are the row above's 即応病床数 already: not said twice under one name.
     """
     total = secured.city_beds(lines)
-    cells = st.columns(5)
+    cells = st.container(key="tiles_secured").columns(5)
     cells[0].metric(t("secured.secured"), number(total.secured), border=True)
     cells[1].metric(
         t("secured.short_metric"), facilities(total.short_facilities), border=True,

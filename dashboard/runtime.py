@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,11 +17,20 @@ from producers.publisher import Publisher
 
 # Tests and screenshots open a prepared replica (BEDBOARD_DB) without consuming from Kafka.
 NO_FEED_ENV = "BEDBOARD_DASHBOARD_NO_FEED"
+PREFIX = "BEDBOARD_"  # Settings' env_prefix
 
 
 def settings() -> Settings:
-    """The configuration from BEDBOARD_* (read per run: it is cheap, and tests change it), signed
-    in to Kafka as the dashboard."""
+    """The configuration from BEDBOARD_*, signed in to Kafka as the dashboard; made again only
+    when those variables change (tests change them)."""
+    return _settings(tuple(sorted(kv for kv in os.environ.items() if kv[0].startswith(PREFIX))))
+
+
+@functools.lru_cache(maxsize=4)
+def _settings(environment: tuple[tuple[str, str], ...]) -> Settings:
+    # Building Settings reads and validates the environment: ~5 ms, and the pages ask for it per
+    # word they translate (texts.lang), per row, per session, on every refresh.
+    del environment  # the cache's key; Settings reads os.environ itself
     return Settings().as_principal("dashboard")
 
 

@@ -1,4 +1,4 @@
-"""`make screenshots`: every page in both languages at 1440x900, in headless Chromium.
+"""`make screenshots`: every page in both languages at 1440x900 (and on a phone), headless.
 
 python -m dashboard.screenshots --out docs/screenshots --url http://127.0.0.1:8501
     photographs a running dashboard (e.g. `bedboard demo`) as a coordinator;
@@ -37,12 +37,15 @@ PAGES = {
     "admin": ("accounts", "registry", "tokens", "audit"),
 }  # fmt: skip
 # Pages also photographed on a phone's screen (390 x 844), as `<page>_<lang>_phone.png`.
-PHONE_PAGES = ("accounts", "registry", "tokens", "audit", "notifications", "waiting", "case")
-PHONE: Any = {"width": 390, "height": 844}
-# Pages read to their end (the meeting summary): photographed on a taller screen, since
-# Streamlit scrolls inside its own frame and a full-page picture shows only the first screen.
+PHONE_PAGES = ("overview", "report", "inbox", "notifications", "accounts", "registry", "tokens",
+               "audit", "waiting", "case")  # fmt: skip
+# A phone as Chromium emulates it: its screen, a touch screen, and the mobile viewport rules.
+PHONE: Any = {
+    "viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+    "is_mobile": True, "has_touch": True,
+}  # fmt: skip
+# Pages read to their end (the meeting summary): photographed whole on a desktop screen too.
 TALL_PAGES = ("summary",)
-TALL: Any = {"width": 1440, "height": 1700}
 # What each page shows once it has drawn, so that the picture is never taken half-way: an
 # element, or (for the demo's placements) text that is there once the replica has caught up.
 READY = {
@@ -81,6 +84,11 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 VIEWPORT: Any = {"width": 1440, "height": 900}
+# Each size: how the browser is set up, and what the file name ends with.
+DEVICES: dict[str, tuple[dict[str, Any], str]] = {
+    "desktop": ({"viewport": VIEWPORT}, ""), "phone": (PHONE, "_phone"),
+}  # fmt: skip
+SIZES = tuple(DEVICES)
 DEMO_USERS = {
     "coordinator": ("coordinator.demo", ()),
     "hospital_staff": ("staff.hj0001", ("HJ-0001",)),
@@ -111,13 +119,15 @@ def idle(page: Page) -> None:
 def sign_in(page: Page, user: str, password: str) -> None:
     """Fill in the sign-in form, if the dashboard shows one."""
     form = page.locator('input[autocomplete="username"]')
-    nav = page.locator('[data-testid="stTopNavLink"]')
-    form.or_(nav).first.wait_for(timeout=60_000)
+    # The top bar is drawn only for someone signed in, on a desktop and on a phone alike (where
+    # the navigation's links are folded away).
+    signed_in = page.locator(".st-key-top_bar")
+    form.or_(signed_in).first.wait_for(timeout=60_000)
     if form.count():
         form.fill(user)
         page.fill('input[type="password"]', password)
         page.click('[data-testid="stFormSubmitButton"] button')
-        nav.first.wait_for(timeout=60_000)
+        signed_in.wait_for(timeout=60_000)
 
 
 def open_page(page: Page, url: str, name: str, lang: str, home: str) -> None:
@@ -137,11 +147,25 @@ def open_page(page: Page, url: str, name: str, lang: str, home: str) -> None:
             link.first.click(timeout=5_000)
         except PlaywrightTimeout:  # folded away on a phone, or covered
             page.goto(f"{href}?lang={lang}")
-        page.locator("h3", has_text=heading).first.wait_for(timeout=60_000)
+        page.locator("h3", has_text=heading).first.wait_for(timeout=IDLE_MS)
         idle(page)
         if page.locator(READY[name]).count() or time.monotonic() > deadline:
             return
         page.wait_for_timeout(2000)  # the replica is catching up
+
+
+def photograph(page: Page, path: Path, whole: bool) -> None:
+    """Save what the screen shows, or (whole) the page from top to bottom: Streamlit scrolls
+    its main pane, not the document, so the screen is made as tall as the pane for the picture."""
+    if not whole:
+        page.screenshot(path=str(path))
+        return
+    screen = page.viewport_size or PHONE["viewport"]
+    tall = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": screen["width"], "height": max(tall, screen["height"])})
+    idle(page)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(screen)
 
 
 def switch_language(page: Page, lang: str) -> None:
@@ -151,10 +175,14 @@ def switch_language(page: Page, lang: str) -> None:
 
 
 def capture(
-    url: str, out: Path, accounts: dict[str, tuple[str, str]], langs: tuple[str, ...] = ("ja", "en")
+    url: str,
+    out: Path,
+    accounts: dict[str, tuple[str, str]],
+    langs: tuple[str, ...] = ("ja", "en"),
+    sizes: tuple[str, ...] = SIZES,
 ) -> list[Path]:
     """Sign in as each role with an account, open its pages in each language, and save
-    `<page>_<lang>.png` (and `<page>_<lang>_phone.png` for PHONE_PAGES)."""
+    `<page>_<lang>.png` (and `<page>_<lang>_phone.png` for PHONE_PAGES, on an emulated phone)."""
     from playwright.sync_api import sync_playwright
 
     from dashboard.navigation import pages_for
@@ -165,30 +193,29 @@ def capture(
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
             for role, (user, password) in accounts.items():
-                context = browser.new_context(viewport=VIEWPORT, locale="ja-JP")
-                page = context.new_page()
-                page.goto(url)
-                sign_in(page, user, password)
                 home = pages_for(role)[0].name
-                for lang in langs:
-                    switch_language(page, lang)
-                    for name in PAGES[role]:
-                        for size, suffix in ((VIEWPORT, ""), (PHONE, "_phone")):
-                            if suffix and name not in PHONE_PAGES:
-                                continue
-                            page.set_viewport_size(TALL if name in TALL_PAGES and not suffix
-                                                   else size)  # fmt: skip
+                for size in sizes:
+                    device, suffix = DEVICES[size]
+                    names = [n for n in PAGES[role] if not suffix or n in PHONE_PAGES]
+                    if not names:
+                        continue
+                    context = browser.new_context(**device, locale="ja-JP")
+                    page = context.new_page()
+                    page.goto(url)
+                    sign_in(page, user, password)
+                    for lang in langs:
+                        switch_language(page, lang)
+                        for name in names:
                             open_page(page, url, name, lang, home=home)
                             path = out / f"{name}_{lang}{suffix}.png"
-                            page.screenshot(path=str(path), full_page=bool(suffix))
+                            photograph(page, path, whole=bool(suffix) or name in TALL_PAGES)
                             written.append(path)
                             log.info("wrote %s", path)
-                        page.set_viewport_size(VIEWPORT)
-                        if name in DETAILS:
-                            written.append(detail(page, name, lang, out))
-                    if role == "coordinator":
-                        written.append(dictionary(page, lang, out))
-                context.close()
+                            if name in DETAILS and not suffix:
+                                written.append(detail(page, name, lang, out))
+                        if role == "coordinator" and not suffix:
+                            written.append(dictionary(page, lang, out))
+                    context.close()
         finally:
             browser.close()
     return written
@@ -266,8 +293,11 @@ def demo_events(now: datetime) -> list:  # noqa: ANN201
     moment = start
     while moment < now:
         report = simulator.next_report(moment)
-        # The rehabilitation hospital stopped reporting this morning: it shows as stale.
-        if not (report.facility_id == "HJ-0008" and moment > now - timedelta(hours=7)):
+        # The rehabilitation hospital stopped reporting this morning: it shows as stale. HJ-0007
+        # last reported 5 hours ago: overdue under its 4-hour cadence, not yet stale.
+        if not (report.facility_id == "HJ-0008" and moment > now - timedelta(hours=7)) and not (
+            report.facility_id == "HJ-0007" and moment > now - timedelta(hours=5)
+        ):
             events.append(report)
         moment += step
     events += v2_events(registry, events, now)
@@ -291,6 +321,12 @@ def v2_events(registry: list, history: list, now: datetime) -> list:  # noqa: AN
         return parse_any(base | fields)
 
     out = [event("phase.declared", "city_hall", now - timedelta(days=2), phase="3")]
+    # Reporting cadences: HJ-0007 every 4 hours (and late), the others daily by 09:00.
+    for facility in registry[:8]:
+        cadence = {"every_hours": 4} if facility.facility_id == "HJ-0007" else {
+            "daily_by": "09:00+09:00"}  # fmt: skip
+        out.append(parse_any(facility.model_dump(mode="json") | {
+            "version": 2, "event_id": _uuid(), "reporting": cadence}))  # fmt: skip
     newest: dict[str, CapacityReported] = {}
     for item in history:
         if isinstance(item, CapacityReported):
@@ -474,18 +510,24 @@ def main(argv: list[str] | None = None) -> int:
         "--roles", nargs="+", choices=tuple(PAGES), default=tuple(PAGES),
         help="whose pages to photograph (all by default)",
     )  # fmt: skip
+    parser.add_argument(
+        "--sizes", nargs="+", choices=SIZES, default=SIZES,
+        help="desktop (1440x900) and/or phone (390x844, touch; PHONE_PAGES only)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.url:
         if not (args.user and args.password):
             parser.error("--url needs --user and --password (a coordinator's account)")
-        capture(args.url, args.out, {"coordinator": (args.user, args.password)})
+        capture(args.url, args.out, {"coordinator": (args.user, args.password)},
+                sizes=tuple(args.sizes))  # fmt: skip
         return 0
     with (
         tempfile.TemporaryDirectory(prefix="bedboard-shots-") as workdir,
         own_demo(Path(workdir)) as (url, accounts),
     ):
-        capture(url, args.out, {role: accounts[role] for role in args.roles})
+        capture(url, args.out, {role: accounts[role] for role in args.roles},
+                sizes=tuple(args.sizes))  # fmt: skip
     return 0
 
 

@@ -33,6 +33,21 @@ def with_secured(board: pd.DataFrame, phase: str | None) -> pd.DataFrame:
     return out
 
 
+def reports_v2(lines: pd.DataFrame) -> bool:
+    """Whether anyone reports secured or oxygen beds or rooms (lines from `with_secured`)."""
+    if not len(lines):
+        return False
+    # A v1 registration keeps an empty plan ("{}"): only a plan with beds in it is v2. One parse
+    # per distinct plan: lines repeat their facility's.
+    plans = lines["secured_beds"].dropna().unique().tolist()
+    return bool(
+        any(isinstance(p, str) and city.registry_secured(p) for p in plans)
+        or (lines["short"] > 0).any()
+        or (lines["oxygen"] > 0).any()
+        or (lines["category"] != "hospital").any()
+    )
+
+
 @dataclass(frozen=True)
 class CityBeds:
     """What the city holds beyond ready-now beds: secured, oxygen and rooms, and who is short."""

@@ -43,9 +43,19 @@ APP: dict[str, tuple[str, str]] = {
     "live.no_events": ("まだイベントがありません", "no events yet"),
     "live.connecting": ("ブローカーに接続中…", "Connecting to the broker…"),
     "live.lag": ("取り込み待ち {n} 件", "{n} events waiting to be applied"),
+    "live.short_of_copies": (
+        "Kafka のノードが停止中：残りのコピーで受信を継続（コピー不足 {n} 区画）",
+        "a Kafka node is down: the other copies carry on ({n} partitions short of a copy)",
+    ),
     "live.down": (
         "ブローカーに接続できません。表示中のデータは {ago} のものです（再接続を試みています）。",
         "The broker cannot be reached. The data shown is from {ago} (reconnecting).",
+    ),
+    "live.unwritable": (
+        "このサーバーのレプリカに書き込めません（ディスクの空き不足の可能性）。表示中のデータは "
+        "{ago} のものです。空きができれば自動で続きから取り込みます。",
+        "This server's replica cannot be written (is its disk full?). The data shown is from "
+        "{ago}; it goes on by itself once there is room.",
     ),
     "live.down_empty": (
         "ブローカーに接続できません。まだデータがありません（再接続を試みています）。",
@@ -105,6 +115,7 @@ ENGLISH_SINGULAR = {
     "unit.facilities": "{n} facility",
     "bell.waiting": "{n} request waiting",
     "waiting.count": "{n} person",
+    "rhythm.overdue_title": "Report overdue ({n} facility)",
 }
 
 OVERVIEW: dict[str, tuple[str, str]] = {
@@ -810,8 +821,35 @@ NOTIFY: dict[str, tuple[str, str]] = {
     "subs.error": ("エラー", "Error"),
 }
 
+# The reporting rhythm: each facility's cadence, and who is overdue (EMResource's forced update).
+RHYTHM: dict[str, tuple[str, str]] = {
+    "rhythm.every": ("{n}時間ごと", "every {n} hours"),
+    "rhythm.daily": ("毎日 {time} まで", "daily by {time}"),
+    "rhythm.none": ("定めなし", "none set"),
+    "rhythm.overdue_title": ("報告期限切れ（{n}施設）", "Reports overdue ({n} facilities)"),
+    "rhythm.overdue_line": (
+        "{facility} · {cadence} · 期限 {due}（{ago}）",
+        "{facility} · {cadence} · due {due} ({ago})",
+    ),
+    "rhythm.banner": (
+        "{facility}の報告期限を過ぎています（{cadence}、期限 {due}・{ago}）。"
+        "いまの数を確かめて送信してください。",
+        "The report for {facility} is overdue ({cadence}, due {due}, {ago}). "
+        "Please check the numbers and send them.",
+    ),
+    "col.cadence": ("報告の間隔", "Reporting cadence"),
+    "registry.reporting": (
+        "報告の間隔（どちらか一方。期限を過ぎると状況ページに表示され、担当者は報告画面から始まります）",
+        "Reporting cadence (one of the two; once overdue, the overview names the facility and "
+        "its staff start on the report form)",
+    ),
+    "registry.every_hours": ("何時間ごと", "Every … hours"),
+    "registry.daily_by": ("毎日この時刻まで（HH:MM、日本時間）", "Daily by (HH:MM, Japan time)"),
+}
+
 TEXT: dict[str, tuple[str, str]] = {
     **APP,
+    **RHYTHM,
     **RETURNS,
     **OVERVIEW,
     **BOARD,

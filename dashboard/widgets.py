@@ -116,6 +116,10 @@ def live_status() -> None:
         message = t("live.down", ago=age) if age else t("live.down_empty")
         st.error(f"{message}  \n{updated}", icon=":material/cloud_off:")
         return
+    if state == model.FEED_UNWRITABLE:
+        message = t("live.unwritable", ago=age or t("ago.never"))
+        st.error(f"{message}  \n{updated}", icon=":material/storage:")
+        return
     if state == model.FEED_OFF:
         text = t("live.feed_off", ago=age or t("ago.never"))
         badge = ":gray-badge[:material/pause_circle: " + t("live.badge_off") + "]"
@@ -127,26 +131,71 @@ def live_status() -> None:
         if lag:
             text += " · " + t("live.lag", n=f"{lag:,}")
         badge = ":green-badge[:material/sensors: " + t("live.badge_on") + "]"
+        if short := data.health().short_of_copies:
+            # Live all the same: the other copies serve; say why an operator may be paged.
+            text += " · " + t("live.short_of_copies", n=short)
+            badge = ":orange-badge[:material/sensors: " + t("live.badge_on") + "]"
     st.markdown(f"{badge} {escape_markdown(text)} · {escape_markdown(updated)}")
 
 
-def top_bar(news: Callable[[], None] | None = None) -> None:
-    """The header of every page: live status on the left, then the person's news (the bell),
-    language on the right."""
-    if news is None:
-        status, language = st.columns([6, 1], vertical_alignment="center")
-    else:
-        status, bell, language = st.columns([5, 1.3, 1.2], vertical_alignment="center")
-        with bell:
-            news()
+def top_bar(account: Callable[[], None], news: Callable[[], None] | None = None) -> None:
+    """The header of every page, one row: live status, the person's news (the bell), language
+    and the account menu (on a phone: the status above, the rest beside each other below)."""
+    with st.container(key="top_bar"):
+        if news is None:
+            status, language, menu = st.columns([5, 1.3, 1], vertical_alignment="center")
+        else:
+            status, bell, language, menu = st.columns([5, 1.3, 1.3, 1], vertical_alignment="center")
+            with bell:
+                news()
     with status:
         live_status()
     with language:
         language_switch()
+    with menu:
+        account()
 
 
+def phone_label(text: str, key: str) -> None:
+    """A caption shown only on a phone, where a table's column headings are not beside it."""
+    with st.container(key=f"phone_only_{key}"):
+        st.caption(text)
+
+
+# The common frame's CSS. Streamlit stacks columns below 640 px; these keyed containers
+# (st.container(key=...), class st-key-<key>) say how a phone should lay them out instead.
 STYLE = """<style>
 /* A coordinator's screen is small for what it shows: less empty space above the page. */
 [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 2rem; }
 [data-testid="stMetricValue"] { font-size: 2rem; }
+[class*="st-key-phone_only"] { display: none; }
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 4rem; }
+  [data-testid="stMetricValue"] { font-size: 1.5rem; }
+  [class*="st-key-phone_only"] { display: block; margin-bottom: -0.75rem; }
+  [class*="st-key-desktop_only"] { display: none; }
+  /* Touch targets at least 44 px tall (WCAG 2.5.5, Apple's and Android's guides). */
+  button, [data-testid="stNumberInputField"], [data-testid="stTextInputRootElement"] input,
+  [data-baseweb="select"] > div, [data-testid="stMultiSelect"] input,
+  [data-testid="stSidebarNavLink"], [data-testid="stExpander"] summary {
+    min-height: 44px !important;
+  }
+  [data-testid="stNumberInputStepDown"], [data-testid="stNumberInputStepUp"] {
+    min-width: 44px !important;
+  }
+  [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important; }
+  /* The top bar: the live status on its own line, the bell, language and account below. */
+  .st-key-top_bar [data-testid="stColumn"]:first-child { min-width: 100%; }
+  .st-key-top_bar [data-testid="stColumn"]:not(:first-child) {
+    min-width: max-content; flex: 1 1 auto;  /* as wide as their words; the rest wraps below */
+  }
+  /* A line of a form (a bed type): its name above, its boxes side by side below it. */
+  [class*="st-key-line_"] [data-testid="stColumn"] { min-width: 0; flex: 1 1 0; }
+  [class*="st-key-line_"] [data-testid="stColumn"]:first-child { min-width: 100%; }
+  /* Tiles (metrics) two to a row, not one under another. */
+  [class*="st-key-tiles_"] [data-testid="stColumn"] { min-width: calc(50% - 0.5rem); }
+  /* Buttons share a row; an input beside them (a reason) takes the whole width below. */
+  [class*="st-key-actions_"] [data-testid="stColumn"] { min-width: 0; flex: 1 1 0; }
+  [class*="st-key-actions_"] [data-testid="stColumn"]:has(input) { min-width: 100%; order: 9; }
+}
 </style>"""

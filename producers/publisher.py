@@ -81,7 +81,11 @@ def make_producer(settings: Settings, *, timeout: float = DEFAULT_TIMEOUT, **ove
         # kafka_options carries api_version: with it the constructor does not probe the broker
         # (which blocks for 30 s and then fails while the broker is down).
         "client_id": "bedboard-producer",
+        # Every in-sync copy has it before it counts (two of three on a cluster: min.insync), and
+        # the broker drops a retried batch it already has, so a failover neither loses an
+        # acknowledged record nor writes one twice.
         "acks": "all",
+        "enable_idempotence": True,
         "linger_ms": linger_ms,
         # send() waits this long for metadata, so a down broker costs one timeout, not 60 s.
         "max_block_ms": timeout_ms,

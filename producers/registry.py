@@ -1,4 +1,5 @@
-"""Read a facility registry CSV (contract v1, v2's secured beds) into `facility.registered`."""
+"""Read a facility registry CSV (contract v1; v2's secured beds and reporting cadence) into
+`facility.registered`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from schemas.events_v2 import BED_TYPES_V2, FacilityRegisteredV2
 from schemas.problems import Problem, problems_of
 
 REQUIRED = ("facility_id", "name_ja", "kind", "district")
-OPTIONAL = ("name_en", "lat", "lon", "phone", *(f"licensed_{code}" for code in BED_TYPES))
+OPTIONAL = (
+    "name_en", "lat", "lon", "phone", *(f"licensed_{code}" for code in BED_TYPES),
+    "report_every_hours", "report_daily_by",
+)  # fmt: skip
+# v2's reporting cadence: every N hours, or daily by a time. A bare time (09:00) is Japan's, as
+# the people who keep the registry mean it; one with an offset (09:00+09:00) is taken as given.
+CSV_OFFSET = "+09:00"
+_BARE_TIME = re.compile(r"\d{2}:\d{2}(?::\d{2})?")
 # Contract v2: secured_<phase>_<bed type>, the beds committed at a phase (確保病床). A phase may
 # hold "_" too: the bed type is the code the name ends with. Header names are read lower case.
 _BED_TYPE = "|".join(sorted(BED_TYPES_V2, key=len, reverse=True))
@@ -41,6 +49,9 @@ _COLUMN_OF_FIELD = {
     "name.en": "name_en",
     "location.lat": "lat",
     "location.lon": "lon",
+    "reporting": "report_every_hours",
+    "reporting.every_hours": "report_every_hours",
+    "reporting.daily_by": "report_daily_by",
 }
 
 
@@ -125,6 +136,9 @@ def _event_of(
     if secured := _secured(row, problems):  # a registry that says none stays version 1
         data |= {"version": 2, "secured_beds": secured}
         model = FacilityRegisteredV2
+    if reporting := _reporting(row, problems):
+        data |= {"version": 2, "reporting": reporting}
+        model = FacilityRegisteredV2
     try:
         event = model.model_validate(data)
     except ValidationError as error:
@@ -142,6 +156,18 @@ def _secured(row: dict[str, str], problems: list[Problem]) -> dict[str, dict[str
             if beds is not None:
                 plan.setdefault(name["phase"], {})[name["bed_type"]] = beds
     return plan
+
+
+def _reporting(row: dict[str, str], problems: list[Problem]) -> dict[str, Any]:
+    """The row's reporting cadence, from its report_* cells that hold one (the event checks it)."""
+    cadence: dict[str, Any] = {}
+    if every := row.get("report_every_hours"):
+        hours = _number(every, "report_every_hours", int, problems)
+        if hours is not None:
+            cadence["every_hours"] = hours
+    if daily := row.get("report_daily_by"):
+        cadence["daily_by"] = daily + CSV_OFFSET if _BARE_TIME.fullmatch(daily) else daily
+    return cadence
 
 
 def _number(text: str, column: str, kind: type[int] | type[float], problems: list[Problem]) -> Any:

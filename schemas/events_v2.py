@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from typing import Annotated, Any, Literal, Union
 from uuid import UUID
 
@@ -89,6 +91,39 @@ class CapacityReportedV2(v1.CapacityReported):
     beds: Annotated[list[BedLineV2], Field(min_length=1, max_length=20)]  # type: ignore[assignment]
 
 
+# --- facility.registered v2: the reporting cadence ----------------------------------------
+
+_TIME_OF_DAY = re.compile(
+    r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?"
+)
+
+
+def _time_with_offset(value: Any) -> Any:
+    # A deadline without an offset could be read in any zone: it must say which, as times do.
+    if isinstance(value, time) and value.tzinfo is None:
+        raise PydanticCustomError("timezone_aware", "time must carry a UTC offset")
+    if isinstance(value, str):
+        shape = _TIME_OF_DAY.fullmatch(value)
+        if shape is None:
+            raise PydanticCustomError("time_parsing", "time must be HH:MM with an offset")
+        if shape["offset"] is None:
+            raise PydanticCustomError("timezone_aware", "time must carry a UTC offset")
+    return value
+
+
+class ReportingCadence(v1.Frozen):
+    """How often a facility is expected to report: every so many hours, or each day by a time."""
+
+    every_hours: Annotated[int, Field(ge=1, le=168, strict=True)] | None = None
+    daily_by: Annotated[time, BeforeValidator(_time_with_offset)] | None = None
+
+    @_model_validator(mode="after")
+    def _exactly_one(self) -> ReportingCadence:
+        if (self.every_hours is None) == (self.daily_by is None):
+            raise PydanticCustomError("one_cadence", "give every_hours or daily_by, not both")
+        return self
+
+
 # --- facility.registered v2 -------------------------------------------------------------
 
 
@@ -101,6 +136,7 @@ class FacilityRegisteredV2(v1.FacilityRegistered):
     secured_beds: Annotated[dict[PhaseId, dict[BedTypeV2, Count]], Field(max_length=20)] | None = (
         None
     )
+    reporting: ReportingCadence | None = None  # the cadence its reports are expected at
 
 
 # --- phase.declared (new in v2) ----------------------------------------------------------

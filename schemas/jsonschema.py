@@ -20,6 +20,7 @@ ALSO_CHECKED = {
     "placement.responded": "reason is required (not blank) when decision is declined",
     "capacity.reported.v2": "each bed_type at most once in beds; oxygen at most usable",
     "phase.declared.v2": "actor.org is city_hall or health_centre",
+    "facility.registered.v2": "reporting gives exactly one of every_hours and daily_by",
     "district.counted.v2": (
         "actor.org is city_hall or health_centre; at least one of at_home, in_accommodation, "
         "awaiting_admission"

@@ -92,6 +92,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "住所のように見えます（番地・丁目・郵便番号などは書けません）",
         "looks like an address (block or street numbers, -chome, postal codes)",
     ),
+    "one_cadence": (
+        "every_hours（何時間ごと）か daily_by（毎日何時まで）のどちらか一方にしてください",
+        "give either every_hours or daily_by, one of them",
+    ),
+    "time_parsing": (
+        "時刻は HH:MM とタイムゾーン（例: 09:00+09:00）にしてください",
+        "must be a time of day HH:MM with its offset (e.g. 09:00+09:00)",
+    ),
     "invalid_json": ("JSON として読めません", "is not valid JSON"),
     "too_large": ("64 KiB を超えています", "is larger than 64 KiB"),
     "future_timestamp": (

@@ -47,6 +47,15 @@ TOPICS: dict[str, TopicSpec] = {
     )
 }
 
+
+def replication(brokers: int) -> tuple[int, int]:
+    """The replication factor and min.insync.replicas for a cluster of `brokers` brokers: three
+    copies where there are three brokers, of which two must hold a write before it counts, so
+    that losing any one broker loses no acknowledged record and stops no writer."""
+    copies = max(1, min(3, brokers))
+    return copies, max(1, copies - 1)
+
+
 # Which topic each event type travels on.
 TOPIC_OF_TYPE: dict[str, str] = {
     "capacity.reported": "capacity",

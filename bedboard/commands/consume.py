@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 from pathlib import Path
 
+import duckdb
 from kafka.errors import KafkaError
 
 from bedboard import service
@@ -58,10 +60,15 @@ def _rollup(args: argparse.Namespace, settings: Settings, stop: threading.Event)
     except KafkaError as error:
         warn(text(settings, "broker", error=type(error).__name__))
         return FAILED
+    except duckdb.Error as error:
+        # Typically a full disk: the batch being written rolled back with its offsets.
+        warn(text(settings, "replica_unwritable", path=path, error=error))
+        return FAILED
     finally:
         if checkpoints:
             checkpoints.stop()
-        con.close()
+        with contextlib.suppress(duckdb.Error):  # a failed write may have closed it already
+            con.close()
     say(text(settings, "rolled_up", read=read, path=path))
     return DONE
 

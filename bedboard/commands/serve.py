@@ -9,7 +9,7 @@ import sys
 import threading
 
 from bedboard import admin, broker, service
-from bedboard.commands.infra import start_local_broker
+from bedboard.commands.infra import start_local_broker, stop_local_broker
 from bedboard.console import DONE, FAILED, say, text, warn
 from bedboard.settings import Settings
 from dashboard.accounts import DEMO_STAFF_FACILITIES, demo_accounts
@@ -79,7 +79,7 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         # Whatever stopped the demo, a failed step included, the broker it started stops too.
         if port is not None and os.environ.get("BEDBOARD_DEMO_KEEP_BROKER") != "1":
-            broker.stop(settings.data_dir / "kafka")
+            stop_local_broker(settings)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

@@ -64,9 +64,9 @@ def board_table(
 ) -> None:
 
     now = data.now()
-    board = model.enrich(data.board(), now, config.stale_after)
+    board = data.enriched_board()
     shown_types = bed_types or model.bed_type_order(board["bed_type"]) if len(board) else []
-    rows = model.board_rows(board[board["registered"]], shown_types)
+    rows = data.board_rows(tuple(shown_types))
     total = rows["facility_id"].nunique() if len(rows) else 0
     rows = _filtered(rows, query, districts, accepting)
     if rows.empty:
@@ -83,8 +83,8 @@ def board_table(
         st.caption(" · ".join((*parts, t("board.open"))), help=t("hold.help"))
         _table(page_rows, shown_types, now)
         st.caption(t("legend"))
-        secured_lines = data.board_secured(now)
-        if returns_view.has_v2(secured_lines):
+        if data.reports_v2(now):
+            secured_lines = data.board_secured(now)
             secured_lines = secured_lines[secured_lines["facility_id"].isin(rows["facility_id"])]
             returns_view.short_list(secured_lines, model.names_by_id(rows, lang()))
     unregistered(board[~board["registered"]], now)

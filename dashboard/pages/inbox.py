@@ -58,7 +58,8 @@ def request_card(row: dict[str, Any]) -> None:
         if sent := st.session_state.get(ANSWERED, {}).get(pid):
             st.caption(t("inbox.answered") if sent == "live" else t("inbox.answer_queued"))
             return
-        accept, reason_col, decline = st.columns([1, 3, 1], vertical_alignment="bottom")
+        actions = st.container(key=f"actions_{pid}")  # on a phone: both buttons, then the reason
+        accept, reason_col, decline = actions.columns([1, 3, 1], vertical_alignment="bottom")
         if accept.button(t("inbox.accept"), key=f"accept:{pid}", type="primary"):
             answer(pid, "accepted")
         reason = reason_col.text_input(t("inbox.reason"), max_chars=200, key=f"reason:{pid}")

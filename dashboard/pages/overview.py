@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from consumers.rules import occupancy_rate
-from dashboard import auth, data, model, returns_view
+from dashboard import auth, data, model, returns_view, rhythm
 from dashboard.formats import ago, facilities, local_time, number, percent
 from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import REFRESH_S, escape_markdown, level_text
@@ -22,17 +22,17 @@ NOTICE_BOX = {"critical": st.error, "warning": st.warning, "info": st.info}
 def overview() -> None:
     config = data.settings()
     now = data.now()
-    board = model.enrich(data.board(), now, config.stale_after)
+    board = data.enriched_board()
 
     st.subheader(t("overview.title"))
     returns_view.phase_banner(now)
+    rhythm.overdue_list(now)  # named before they turn stale
     if board.empty:
         st.info(t("overview.empty"), icon=":material/hourglass_empty:")
     else:
         city_kpis(board)
-        lines = data.board_secured(now)
-        if returns_view.has_v2(lines):  # a city that reports only v1 sees the page as before
-            returns_view.secured_metrics(lines)
+        if data.reports_v2(now):  # a city that reports only v1 sees the page as before
+            returns_view.secured_metrics(data.board_secured(now))
         facility_kpis(board, config.stale_after.total_seconds() / 3600)
     left, right = st.columns([3, 2], gap="large")
     with left:
@@ -42,7 +42,7 @@ def overview() -> None:
             st.caption(t("legend"))
     with right:
         notices(now)
-        alerts(board, now, config.occupancy_alert_threshold)
+        alerts(board, now)
         step_down(now)
 
 
@@ -77,7 +77,7 @@ def step_down(now) -> None:  # noqa: ANN001
 
 def city_kpis(board: pd.DataFrame) -> None:
     total = model.totals(board)
-    usable, occupied, available, occupancy = st.columns(4)
+    usable, occupied, available, occupancy = st.container(key="tiles_city").columns(4)
     usable.metric(t("column.usable"), number(total.usable), border=True)
     occupied.metric(t("column.occupied"), number(total.occupied), border=True)
     available.metric(t("column.available"), number(total.available), border=True)
@@ -88,7 +88,7 @@ def city_kpis(board: pd.DataFrame) -> None:
 
 def facility_kpis(board: pd.DataFrame, stale_hours: float) -> None:
     counts = model.facility_counts(board)
-    columns = st.columns(4)
+    columns = st.container(key="tiles_facilities").columns(4)
     for column, key in zip(columns, ("open", "limited", "closed"), strict=False):
         label = f"{model.ACCEPTING_ICONS[key]} {t('accepting.' + key)}"
         column.metric(label, facilities(counts[key]), border=True)
@@ -120,9 +120,13 @@ def bed_type_table(board: pd.DataFrame) -> None:
         hide_index=True,
         height=38 + 35 * len(shown),  # every bed type in view, no inner scrolling
         column_config={
-            key: st.column_config.NumberColumn(format="localized")
-            for key in (t("column.available"), t("column.occupied"), t("column.usable"))
-        },
+            # Pinned: on a phone the numbers scroll sideways under the bed type's name.
+            t("column.bed_type"): st.column_config.TextColumn(pinned=True),
+            **{
+                key: st.column_config.NumberColumn(format="localized")
+                for key in (t("column.available"), t("column.occupied"), t("column.usable"))
+            },
+        },  # fmt: skip
     )
 
 
@@ -141,19 +145,14 @@ def notices(now) -> None:  # noqa: ANN001
         NOTICE_BOX.get(notice.severity, st.info)(f"{body}  \n*{escape_markdown(when)}*")
 
 
-def alerts(board: pd.DataFrame, now, threshold: float) -> None:  # noqa: ANN001
+def alerts(board: pd.DataFrame, now) -> None:  # noqa: ANN001
     st.markdown(f"**{t('overview.alerts')}**")
     names = facility_names(board)
     raised = data.alerts()
     if not raised.empty:
         rows = [_raised_row(row, names, now) for row in raised.itertuples(index=False)]
     else:
-        rows = [
-            _derived_row(a, names, now)
-            for a in model.derived_alerts(
-                board, threshold, now=now, stale_after=data.settings().stale_after
-            )
-        ]
+        rows = [_derived_row(a, names, now) for a in data.derived_alerts()]
         if rows:
             st.caption(t("overview.alerts_derived"))
     if not rows:

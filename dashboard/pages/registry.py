@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from typing import Any
 
 import streamlit as st
 
-from dashboard import auth, data, staff
+from dashboard import auth, data, rhythm, staff
 from dashboard.texts import lang, t
 from dashboard.widgets import escape_markdown
 from producers import forms
@@ -28,7 +29,7 @@ NEW = ""  # the choice that starts an empty form
 TITLES = {
     "facility_id": "column.facility_id", "name_ja": "registry.name_ja",
     "name_en": "registry.name_en", "kind": "col.kind", "district": "column.district",
-    "phone": "registry.phone",
+    "phone": "registry.phone", "cadence": "col.cadence",
 }  # fmt: skip
 
 identity = auth.require_page("registry")
@@ -39,9 +40,11 @@ if receipt := st.session_state.pop(RECEIPT, None):
 
 registry = data.facilities()
 if not registry.empty:
-    shown = registry[list(TITLES)].assign(
-        kind=registry["kind"].map(lambda k: t(KIND_WORD[k]) if k in KIND_WORD else k)
-    )
+    shown = registry[[c for c in TITLES if c != "cadence"]].assign(
+        kind=registry["kind"].map(lambda k: t(KIND_WORD[k]) if k in KIND_WORD else k),
+        cadence=[rhythm.cadence_text(every, daily) for every, daily in
+                 zip(registry["report_every_hours"], registry["report_daily_by"], strict=True)],
+    )  # fmt: skip
     st.dataframe(
         shown.rename(columns={c: t(key) for c, key in TITLES.items()}),
         hide_index=True,
@@ -78,6 +81,10 @@ def value(current: dict[str, Any], key: str) -> Any:
     return None if found is None or (isinstance(found, float) and math.isnan(found)) else found
 
 
+def whole(found: Any) -> int | None:
+    return None if found is None else int(found)
+
+
 st.markdown(f"#### {t('registry.edit')}")
 ids = [NEW, *registry["facility_id"].tolist()] if not registry.empty else [NEW]
 chosen = st.selectbox(
@@ -88,7 +95,7 @@ current: dict[str, Any] = (
     if chosen
     else {}
 )
-licensed = value(current, "licensed_beds") or {}
+licensed = json.loads(value(current, "licensed_beds") or "{}")  # the replica keeps it as JSON
 with st.form(f"registry_form:{chosen}"):
     left, right = st.columns(2)
     facility_id = left.text_input(t("column.facility_id"), value(current, "facility_id") or "",
@@ -113,6 +120,17 @@ with st.form(f"registry_form:{chosen}"):
         )
         for i, code in enumerate(BED_TYPES)
     }
+    st.caption(t("registry.reporting"))
+    every, daily = st.columns(2)
+    every_hours = every.number_input(
+        t("registry.every_hours"),
+        min_value=1,
+        max_value=168,
+        step=1,
+        value=whole(value(current, "report_every_hours")),
+    )
+    daily_by = daily.text_input(t("registry.daily_by"), value(current, "report_daily_by") or "",
+                                placeholder="09:00")  # fmt: skip
     saved = st.form_submit_button(t("registry.save"), type="primary", icon=":material/save:")
 if saved:
     row = {
@@ -120,6 +138,7 @@ if saved:
         "name_ja": name_ja, "name_en": name_en, "kind": kind, "district": district,
         "lat": lat, "lon": lon, "phone": phone,
         **{f"licensed_{code}": beds[code] for code in BED_TYPES},
+        "report_every_hours": every_hours, "report_daily_by": daily_by.strip(),
     }  # fmt: skip
     publish(row_csv(row), "form")
 

@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import get_args
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from dashboard import auth, data, staff
+from dashboard import auth, data, rhythm, staff, widgets
 from dashboard.model import bed_type_order
 from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import escape_markdown
@@ -59,10 +60,29 @@ def send_pending() -> None:
     st.rerun()
 
 
+def bed_count(column: DeltaGenerator, code: str, name: str) -> int | None:
+    """One number box of a bed type's line: usable or occupied, prefilled from the last report."""
+    with column:
+        widgets.phone_label(t("column." + name), f"{code}_{name}")
+        return st.number_input(
+            f"{bed_label(code)} {t('column.' + name)}",
+            min_value=0,
+            max_value=5000,
+            step=1,
+            key=prefill(
+                f"report:{facility_id}:{code}:{name}",
+                current.get(code, {}).get(name),
+                current.get(code, {}).get("occurred_at"),
+            ),
+            label_visibility="collapsed",
+        )
+
+
 identity = auth.require_page("report")
 config = data.settings()
 names = staff.facility_names()
 st.subheader(t("page.report"))
+rhythm.banner(tuple(identity.facilities), data.now())
 
 # Staff report for their own facilities only; an administrator may act for any.
 choices = list(identity.facilities) if identity.role != "admin" else sorted(names)
@@ -123,31 +143,23 @@ with form_side:
         staff.show_receipt(receipt, config)
 
     with st.form(f"report:{facility_id}", enter_to_submit=False):
-        head = st.columns([3, 2, 2])
-        head[0].markdown(f"**{t('report.beds')}**")
-        head[1].markdown(f"**{t('column.usable')}**")
-        head[2].markdown(f"**{t('column.occupied')}**")
+        # On a desktop the headings name the columns; on a phone each box has its own label.
+        with st.container(key="desktop_only_report_head"):
+            head = st.columns([3, 2, 2])
+            head[0].markdown(f"**{t('report.beds')}**")
+            head[1].markdown(f"**{t('column.usable')}**")
+            head[2].markdown(f"**{t('column.occupied')}**")
         counts: dict[str, dict[str, int | None]] = {}
         shown = bed_type_order([*current, *licensed_types, *st.session_state.get(
             f"report_extra:{facility_id}", []
         )]) or ["medical_surgical"]  # fmt: skip
         for code in shown:
-            row = st.columns([3, 2, 2], vertical_alignment="center")
-            row[0].text(bed_label(code))
+            with st.container(key=f"line_{code}"):
+                row = st.columns([3, 2, 2], vertical_alignment="center")
+            row[0].markdown(f"**{bed_label(code)}**")
             counts[code] = {
-                name: column.number_input(
-                    f"{bed_label(code)} {t('column.' + name)}",
-                    min_value=0,
-                    max_value=5000,
-                    step=1,
-                    key=prefill(
-                        f"report:{facility_id}:{code}:{name}",
-                        current.get(code, {}).get(name),
-                        current.get(code, {}).get("occurred_at"),
-                    ),
-                    label_visibility="collapsed",
-                )
-                for name, column in (("usable", row[1]), ("occupied", row[2]))
+                "usable": bed_count(row[1], code, "usable"),
+                "occupied": bed_count(row[2], code, "occupied"),
             }
         st.caption(t("report.beds_help"))
         left, right = st.columns(2)

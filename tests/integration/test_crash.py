@@ -23,6 +23,7 @@ from consumers.store import connect
 from producers.publisher import make_producer
 from schemas.events import BED_TYPES
 from schemas.records import Rejection, check
+from tests import replica_state
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 100_000  # ten of the roll-up's full batches: room for kills between its commits
@@ -142,32 +143,6 @@ def kill_after_changes(process: subprocess.Popen[bytes], db: Path, changes: int)
     return True
 
 
-def consistent_so_far(db: Path) -> int:
-    """After a kill: whatever was committed reconciles and matches its offsets; returns reads."""
-    if not db.exists():
-        return 0
-    con = connect(db, read_only=True)
-    try:
-        tables = con.execute("SELECT count(*) FROM duckdb_tables()").fetchall()
-        if tables == [(0,)]:  # killed before its first commit: an empty file is consistent too
-            return 0
-        counts = con.execute(
-            "SELECT read, applied, duplicates, rejected FROM ingest_counts"
-        ).fetchall()
-        offsets = con.execute("SELECT next_offset FROM offsets").fetchall()
-        reports = con.execute("SELECT count(*) FROM capacity_reports").fetchall()
-    finally:
-        con.close()
-    if not counts:
-        assert offsets == [] and reports == [(0,)]
-        return 0
-    ((read, applied, duplicates, rejected),) = counts
-    assert read == applied + duplicates + rejected
-    assert offsets == [(read,)]  # one partition: the offset is the number of records read
-    assert reports == [(applied,)]
-    return int(read)
-
-
 def test_sigkill_at_random_points_changes_nothing(settings: Settings, tmp_path: Path) -> None:
     rng = random.Random(SEED)
     start = datetime.now(UTC) - timedelta(days=1)
@@ -180,7 +155,7 @@ def test_sigkill_at_random_points_changes_nothing(settings: Settings, tmp_path: 
     for _ in range(ATTEMPTS):  # until enough kills landed; a run may finish before its kill
         run = rollup(settings, db, "--until-caught-up")
         if kill_after_changes(run, db, rng.randrange(1, 5)):
-            progress.append(consistent_so_far(db))
+            progress.append(replica_state.reconciled(db))
         if sum(0 < read < EVENTS for read in progress) >= KILLS:
             break
     assert sum(0 < read < EVENTS for read in progress) >= KILLS, f"{progress}, seed {SEED}"

@@ -18,6 +18,7 @@ from consumers.rules import Accepted, fold_capacity, ms_to_utc
 from consumers.store import Store, connect
 from schemas.records import Rejection, check
 from schemas.topics import GROUP_PARTITIONS
+from tests import replica_state
 from tests.kafka_log import topic_records
 from tests.local_kafka import on_session_broker
 
@@ -68,15 +69,7 @@ def test_three_partitions_roll_up_to_the_fold_and_resume_per_partition(
         assert con.execute(
             "SELECT read, applied, duplicates, rejected FROM ingest_counts WHERE topic = 'capacity'"
         ).fetchall() == [(900 + 5 + 1, 900, 5, 1)]
-        reference = fold_capacity(log)
-        beds = con.execute(
-            "SELECT facility_id, bed_type, usable, occupied, event_id FROM current_beds"
-        ).fetchall()
-        assert {(f, b): (u, o, e) for f, b, u, o, e in beds} == {
-            k: (v.usable, v.occupied, v.event_id) for k, v in reference.lines.items()
-        }
-        status = con.execute("SELECT facility_id, field, value FROM current_status").fetchall()
-        assert {(f, n): v for f, n, v in status} == reference.status
+        assert replica_state.current(con) == replica_state.folded(fold_capacity(log))
         for as_of in (NOW - timedelta(days=1), NOW):
             folded = fold_capacity(log, as_of=as_of)
             got = state(con.cursor(), as_of, NOW + timedelta(hours=1), timedelta(hours=6))

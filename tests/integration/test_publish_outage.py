@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+
+import pytest
 
 from bedboard import broker as local_broker
+from bedboard import cluster
 from bedboard.admin import end_offsets
 from bedboard.settings import Settings
 from producers.demo_city import registry_for
@@ -54,17 +58,43 @@ def test_unreachable_broker_queues_quickly_then_drains_exactly_once_in_order(
     assert written(settings) == 5
 
 
-def test_a_publisher_rides_out_a_broker_restart(own_broker: tuple[Settings, Path, int]) -> None:
-    settings, data_dir, port = own_broker
+@dataclass(frozen=True)
+class Kafka:
+    """Settings on a Kafka that a test may take down whole and bring back."""
+
+    settings: Settings
+    stop: Callable[[], object]
+    start: Callable[[], object]
+
+
+@pytest.fixture(params=["one broker", "three nodes"])
+def restartable(request: pytest.FixtureRequest) -> Kafka:
+    if request.param == "one broker":
+        settings, data_dir, port = request.getfixturevalue("own_broker")
+        return Kafka(
+            settings,
+            lambda: local_broker.stop(data_dir),
+            lambda: local_broker.start(port=port, data_dir=data_dir, jars_dir=JARS),
+        )
+    nodes = request.getfixturevalue("three_nodes")
+    return Kafka(
+        request.getfixturevalue("on_cluster"),
+        lambda: cluster.stop(nodes),
+        lambda: cluster.start(nodes, JARS),
+    )
+
+
+def test_a_publisher_rides_out_a_whole_outage(restartable: Kafka) -> None:
+    settings = restartable.settings
     before, during, after = reports(2, seed=1), reports(3, seed=2), reports(1, seed=3)
 
     with Publisher(settings, timeout=3, retry_after=0) as publisher:
         assert publisher.publish(before).status == "live"
-        local_broker.stop(data_dir)
+        restartable.stop()
         outage = publisher.publish(during)
         assert (outage.sent, outage.queued, outage.status) == (0, 3, "queued")
         assert publisher.queued == 3
-        local_broker.start(port=port, data_dir=data_dir, jars_dir=JARS)
+        restartable.start()
         back = publisher.publish(after)
         assert (back.sent, back.queued, back.drained, back.status) == (1, 0, 3, "live")
 

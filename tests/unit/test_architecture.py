@@ -31,3 +31,12 @@ def test_imports_point_one_way() -> None:
 
     assert done.returncode == 0, f"an import points the wrong way:\n{done.stdout}{done.stderr}"
     assert "broken" in done.stdout and not watched.disabled
+
+
+def test_no_two_test_files_share_a_name() -> None:
+    # The test folders are not packages: pytest refuses the second file of a name at
+    # collection, and the whole run stops before any test.
+    names: dict[str, list[str]] = {}
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        names.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert not {name: where for name, where in names.items() if len(where) > 1}

@@ -10,12 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from bedboard import acls, broker
-from bedboard.broker_config import render_server_properties, scram_arguments
+from bedboard import acls, broker, cluster
+from bedboard.broker_config import (
+    render_cluster_node,
+    render_server_properties,
+    scram_arguments,
+)
 from bedboard.broker_setup import write_broker_secrets
 from bedboard.credentials import PRINCIPALS, LocalCredentials, read, read_or_create
 from bedboard.settings import Settings
-from schemas.topics import TOPICS
+from schemas.topics import TOPICS, replication
 
 SECRETS = LocalCredentials(
     passwords={name: f"pw-{name}" for name in PRINCIPALS}, controller_password="pw-controller"
@@ -197,3 +201,104 @@ def test_the_acls_follow_what_the_consumers_read() -> None:
     processor = AlertProcessor(Settings(topic_prefix="p."), lambda events: None)  # type: ignore[arg-type,return-value]
     assert processor.group_id == "p." + acls.ALERTS_GROUP
     assert {g.name for g in acls.GRANTS if g.resource == "topic"} <= set(TOPICS)
+
+
+# --- a local cluster ------------------------------------------------------------------------------
+
+
+def test_each_node_of_a_cluster_knows_every_voter(tmp_path: Path) -> None:
+    ports = [29092, 29094, 29096]
+    nodes = [parse(render_cluster_node(i, ports, tmp_path / f"n{i}", SECRETS)) for i in (1, 2, 3)]
+
+    assert [n["node.id"] for n in nodes] == ["1", "2", "3"]
+    voters = "1@127.0.0.1:29093,2@127.0.0.1:29095,3@127.0.0.1:29097"
+    assert {n["controller.quorum.voters"] for n in nodes} == {voters}
+    assert nodes[1]["listeners"] == "BROKER://127.0.0.1:29094,CONTROLLER://127.0.0.1:29095"
+    assert all(n["process.roles"] == "broker,controller" for n in nodes)
+    assert all("controller.quorum.bootstrap.servers" not in n for n in nodes)
+    # The same sign-in and ACLs as a single broker, on every node.
+    single = parse(render_server_properties(9092, tmp_path, SECRETS))
+    for node in nodes:
+        assert {k: v for k, v in node.items() if "sasl" in k or "super" in k or "acl" in k} == {
+            k: v for k, v in single.items() if "sasl" in k or "super" in k or "acl" in k
+        }
+
+
+def test_three_nodes_keep_three_copies_and_want_two(tmp_path: Path) -> None:
+    props = parse(render_cluster_node(2, [1, 3, 5], tmp_path, SECRETS))
+
+    assert props["default.replication.factor"] == "3"
+    assert props["min.insync.replicas"] == "2"
+    assert props["offsets.topic.replication.factor"] == "3"
+    assert props["transaction.state.log.replication.factor"] == "3"
+    assert props["transaction.state.log.min.isr"] == "2"
+    single = parse(render_server_properties(9092, tmp_path, SECRETS))
+    assert (single["default.replication.factor"], single["min.insync.replicas"]) == ("1", "1")
+
+
+@pytest.mark.parametrize(
+    ("brokers", "expected"), [(1, (1, 1)), (2, (2, 1)), (3, (3, 2)), (6, (3, 2)), (0, (1, 1))]
+)
+def test_replication_follows_the_brokers_found(brokers: int, expected: tuple[int, int]) -> None:
+    assert replication(brokers) == expected
+
+
+def test_a_cluster_is_laid_out_once_and_kept(tmp_path: Path) -> None:
+    made = cluster.layout(tmp_path / "kafka", nodes=3, port=29092)
+
+    assert made.ports == (29092, 29094, 29096)
+    assert made.bootstrap == "127.0.0.1:29092,127.0.0.1:29094,127.0.0.1:29096"
+    assert [n.dir.name for n in made.nodes] == ["node-1", "node-2", "node-3"]
+    assert cluster.is_cluster(tmp_path / "kafka")
+    assert cluster.layout(tmp_path / "kafka") == made  # the same cluster id, every time
+    with pytest.raises(broker.BrokerError, match="cluster of 3 nodes, not 5"):
+        cluster.layout(tmp_path / "kafka", nodes=5)
+    with pytest.raises(broker.BrokerError, match="nodes 1 to 3"):
+        made.node(4)
+
+
+def test_a_cluster_is_not_laid_over_a_single_broker(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "meta.properties").write_text("node.id=1\n")
+
+    with pytest.raises(broker.BrokerError, match="single-node broker"):
+        cluster.layout(tmp_path, nodes=3)
+    with pytest.raises(broker.BrokerError, match="2 to 9 nodes"):
+        cluster.layout(tmp_path / "other", nodes=1)
+
+
+def test_status_of_a_stopped_cluster_names_every_node(tmp_path: Path) -> None:
+    made = cluster.layout(tmp_path, nodes=3, port=29092)
+
+    found = cluster.status(made)
+
+    assert [(n["node"], n["pid"], n["port"], n["role"]) for n in found] == [
+        (1, None, 29092, "stopped"),
+        (2, None, 29094, "stopped"),
+        (3, None, 29096, "stopped"),
+    ]
+    assert cluster.stop(made) == []
+
+
+def test_broker_status_of_a_stopped_cluster_lists_every_node(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    cluster.layout(tmp_path / "kafka", nodes=3, port=29092)
+    done = subprocess.run(
+        [sys.executable, "-m", "bedboard", "broker", "status", "--dir", str(tmp_path / "kafka")],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"BEDBOARD_LANG": "en", "BEDBOARD_DATA_DIR": str(tmp_path)},
+        check=False,
+    )
+
+    assert done.returncode == 1  # not all nodes run
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["node", "pid", "ports", "role"]
+    assert [line.split() for line in lines[1:4]] == [
+        ["1", "-", "29092/29093", "stopped"],
+        ["2", "-", "29094/29095", "stopped"],
+        ["3", "-", "29096/29097", "stopped"],
+    ]
+    assert lines[4] == "bootstrap: 127.0.0.1:29092,127.0.0.1:29094,127.0.0.1:29096"

@@ -61,3 +61,37 @@ def test_the_notifier_reads_the_subscriptions_the_dashboard_keeps() -> None:
     shared = {v for v in volumes["dashboard"] if v.endswith(":/data")}
     assert shared and shared <= volumes["notify"]
     assert services()["notify"]["environment"]["BEDBOARD_KAFKA_PRINCIPAL"] == "notify"
+
+
+def kafka_properties(name: str) -> dict[str, str]:
+    text = (COMPOSE.parent / "infra" / "compose" / name).read_text(encoding="utf-8")
+    return dict(line.split("=", 1) for line in text.splitlines() if line and line[0] != "#")
+
+
+def test_the_cluster_profile_runs_three_nodes_of_one_cluster() -> None:
+    nodes = {n: s for n, s in services().items() if "cluster" in s.get("profiles", [])}
+
+    assert sorted(nodes) == ["kafka-1", "kafka-2", "kafka-3"]
+    assert len({s["environment"]["CLUSTER_ID"] for s in nodes.values()}) == 1
+    assert [s["environment"]["BEDBOARD_NODE_ID"] for s in nodes.values()] == ["1", "2", "3"]
+    data = [v for s in nodes.values() for v in s["volumes"] if v.endswith(":/var/lib/kafka/data")]
+    assert len(set(data)) == 3  # a data volume each
+    # Without the profile, the single node and the app run as before.
+    assert all(not s.get("profiles") for n, s in services().items() if n not in nodes)
+
+
+def test_the_compose_cluster_keeps_the_copies_of_the_local_cluster() -> None:
+    from bedboard.broker_config import render_cluster_node
+    from bedboard.credentials import LocalCredentials
+
+    compose = kafka_properties("cluster.properties")
+    secrets = LocalCredentials(passwords={"admin": "a"}, controller_password="c")
+    local = dict(
+        line.split("=", 1)
+        for line in render_cluster_node(1, [1, 3, 5], Path("/x"), secrets).splitlines()
+    )
+    kept = [k for k in local if "replication" in k or "min.isr" in k or "insync" in k]
+    assert len(kept) >= 6
+    assert {k: compose.get(k) for k in kept} == {k: local[k] for k in kept}
+    assert compose["controller.quorum.voters"] == "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
+    assert compose["process.roles"] == "broker,controller"

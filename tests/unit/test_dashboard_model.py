@@ -185,6 +185,7 @@ def test_board_rows_pivot_bed_types_and_sort() -> None:
 class Health:
     connected: bool = False
     checked_at: datetime | None = None
+    unwritable: str | None = None
 
 
 def test_feed_state() -> None:
@@ -195,6 +196,8 @@ def test_feed_state() -> None:
     assert model.feed_state(True, Health(), NOW - timedelta(minutes=1), NOW) == "down"
     assert model.feed_state(True, Health(False, NOW), started, NOW) == "down"
     assert model.feed_state(True, Health(True, NOW), started, NOW) == "live"
+    full = Health(False, NOW, unwritable="IOException: No space left on device")
+    assert model.feed_state(True, full, started, NOW) == "unwritable"
 
 
 def test_every_text_has_both_languages_and_every_bed_type_a_label() -> None:

@@ -36,3 +36,11 @@ def test_a_catch_up_without_a_broker_fails_before_opening_the_replica(tmp_path: 
     with pytest.raises(BrokerUnreachable):
         catch_up(settings, tmp_path / "r.duckdb", lambda *a: None, lambda: None)
     assert not (tmp_path / "r.duckdb").exists()
+
+
+def test_a_consumer_without_known_metadata_is_short_of_no_copies() -> None:
+    from kafka import TopicPartition
+
+    from consumers.rollup import short_of_copies
+
+    assert short_of_copies(object(), [TopicPartition("p.capacity", 0)]) == 0  # type: ignore[arg-type]
