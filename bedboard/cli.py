@@ -21,6 +21,7 @@ from bedboard.commands import (
     produce,
     returns,
     serve,
+    summary,
     users,
 )
 from bedboard.console import FAILED, USAGE, text, warn
@@ -90,6 +91,12 @@ COMMANDS: dict[str, Command] = {
         "per day, district and bed type at the daily cutoff; or a return with --layout",
         returns.report_command,
         export_options.report_options,
+        principal="replica",
+    ),
+    "summary": Command(
+        "catch up, then print the meeting summary since a time to a PDF",
+        summary.summary_command,
+        summary.summary_options,
         principal="replica",
     ),
     "import-return": Command(

@@ -141,6 +141,21 @@ TEXT: dict[str, tuple[str, str]] = {
         "{path} に書き出しました（{first} 〜 {last}、毎日 {cutoff} 時点、{rows}行）",
         "wrote {path} ({first} to {last} at {cutoff} each day, {rows} rows)",
     ),
+    # bedboard summary
+    "summary_written": (
+        "{path} に書き出しました（会議用サマリー {since} → {known_at}、待機者数: {source}）\n"
+        "  sha256 {sha256}",
+        "wrote {path} (meeting summary {since} → {known_at}, waiting from: {source})\n"
+        "  sha256 {sha256}",
+    ),
+    "since_not_before": (
+        "--since: {since} は --known-at（{known_at}）より前の時刻にしてください",
+        "--since: {since} must be before --known-at ({known_at})",
+    ),
+    "pdf_failed": (
+        "PDF を作成できませんでした（{error}）",
+        "could not make the PDF ({error})",
+    ),
     # bedboard report --layout, bedboard opendata
     "range_needs": (
         "--from と --to を指定してください（様式どおりの報告は --layout）",

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from consumers import city, queries, waiting
-from consumers.exports import report, returns, snapshot
+from consumers.exports import report, returns, snapshot, summary
 from consumers.replica import Health
 from dashboard import model, runtime, secured
 from dashboard.runtime import NO_FEED_ENV, feed_enabled, settings
@@ -463,3 +463,21 @@ def _step_down(path: str, minute: datetime) -> pd.DataFrame:
 def step_down(now: datetime) -> pd.DataFrame:
     """Each facility's newest step-down report (後方支援), with its district."""
     return _step_down(_path(), now.replace(second=0, microsecond=0) + timedelta(minutes=1))
+
+
+@st.cache_data(ttl=REPORT_CACHE_S, show_spinner=False)
+def _meeting_summary(path: str, since: datetime, known_at: datetime) -> summary.MeetingSummary:
+    config = settings()
+    with _cursor(path) as cur:
+        return summary.build(
+            cur,
+            since=since,
+            known_at=known_at,
+            timezone=config.timezone,
+            stale_after=config.stale_after,
+        )
+
+
+def meeting_summary(since: datetime, known_at: datetime) -> summary.MeetingSummary:
+    """What changed from `since` to `known_at`, as known at `known_at` (reproducible)."""
+    return _meeting_summary(_path(), since, known_at)

@@ -48,6 +48,7 @@ NAVIGATION: tuple[Entry, ...] = (
     Entry("placements", ":material/forum:", MAY["close"], hospital=True),
     Entry("notices", ":material/campaign:", MAY["notice"], hospital=True),
     Entry("export", ":material/download:", ("coordinator", "official", "admin"), hospital=True),
+    Entry("summary", ":material/summarize:", ("coordinator", "official", "admin")),
     Entry("notifications", ":material/notifications:", EVERYONE),
     Entry("accounts", ":material/manage_accounts:", ("admin",)),
     Entry("registry", ":material/domain_add:", ("admin",)),

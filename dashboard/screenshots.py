@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Each role's pages, photographed in this order (the first is the role's home page).
 PAGES = {
     "coordinator": ("overview", "board", "facility", "map", "trends", "find", "export",
-                    "placements", "waiting", "case"),
+                    "placements", "waiting", "case", "summary"),
     "hospital_staff": ("report", "inbox", "notifications"),
     "admin": ("accounts", "registry", "tokens", "audit"),
 }  # fmt: skip
@@ -44,6 +44,8 @@ PHONE: Any = {
     "viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
     "is_mobile": True, "has_touch": True,
 }  # fmt: skip
+# Pages read to their end (the meeting summary): photographed whole on a desktop screen too.
+TALL_PAGES = ("summary",)
 # What each page shows once it has drawn, so that the picture is never taken half-way: an
 # element, or (for the demo's placements) text that is there once the replica has caught up.
 READY = {
@@ -57,6 +59,7 @@ READY = {
     "placements": "text=ICU満床のため",
     "waiting": "text=HC-0423",
     "case": '[data-testid="stDataFrame"]',
+    "summary": ".js-plotly-plot .main-svg",  # the waiting list's line, once counts are in
     "report": '[data-testid="stForm"]',
     "inbox": "text=SpO2 90%",
     "notifications": "text=hooks.slack.com",
@@ -74,7 +77,7 @@ DETAILS = {
 IDLE_MS = 180_000  # the export page builds a month's report: on a busy machine, a minute or more
 CATCH_UP_S = 180  # a month of history takes the dashboard's replica a while to roll up
 # A page's heading is its navigation title, except where it says more.
-HEADINGS = {"overview": "overview.title", "trends": "trends.title"}
+HEADINGS = {"overview": "overview.title", "trends": "trends.title", "summary": "summary.title"}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -205,7 +208,7 @@ def capture(
                         for name in names:
                             open_page(page, url, name, lang, home=home)
                             path = out / f"{name}_{lang}{suffix}.png"
-                            photograph(page, path, whole=bool(suffix))
+                            photograph(page, path, whole=bool(suffix) or name in TALL_PAGES)
                             written.append(path)
                             log.info("wrote %s", path)
                             if name in DETAILS and not suffix:
@@ -348,10 +351,17 @@ def v2_events(registry: list, history: list, now: datetime) -> list:  # noqa: AN
     out.append(event("capacity.reported", "hospital", now - timedelta(minutes=30),
                      facility_id="AC-0001", beds=[{"bed_type": "accommodation_room",
                      "usable": 120, "occupied": 83, "secured": 150}]))  # fmt: skip
-    for district, home, hotel, waiting in (("八王子駅周辺", 412, 83, 21), ("南大沢", 198, 0, 9)):
-        out.append(event("district.counted", "health_centre", now - timedelta(hours=3),
-                         district=district, at_home=home, in_accommodation=hotel,
-                         awaiting_admission=waiting))  # fmt: skip
+    # Counted twice a day over the last four days (the waiting list rose, then eased a little),
+    # and this morning: what the meeting summary draws.
+    for hours_ago, share in ((99, 0.5), (87, 0.6), (75, 0.8), (63, 1.1), (51, 1.4), (39, 1.5),
+                             (27, 1.3), (15, 1.2), (3, 1.0)):  # fmt: skip
+        for district, home, hotel, waiting in (
+            ("八王子駅周辺", 412, 83, 21),
+            ("南大沢", 198, 0, 9),
+        ):
+            out.append(event("district.counted", "health_centre", now - timedelta(hours=hours_ago),
+                             district=district, at_home=home, in_accommodation=hotel,
+                             awaiting_admission=round(waiting * share)))  # fmt: skip
     return out
 
 
@@ -364,6 +374,16 @@ def placement_events(now: datetime) -> list:  # noqa: ANN201
     staff = {f"HJ-000{n}": Identity(f"staff.hj000{n}", "hospital_staff", (f"HJ-000{n}",))
              for n in range(1, 9)}  # fmt: skip
     asks = [
+        # Days ago, since the last meeting: declined for want of a bed, or admitted.
+        (3900, "HJ-0003", "adult_icu", "70-79", "severe", ["oxygen"], None,
+         ("declined", "ICU満床のため")),
+        (3100, "HJ-0005", "hcu", "60-69", "severe", ["dialysis"], None,
+         ("declined", "透析に対応できないため")),
+        (2500, "HJ-0002", "medical_surgical", "80-89", "moderate", [], None, ("accepted", None)),
+        (1500, "HJ-0001", "adult_icu", "50-59", "severe", ["ventilator"], None,
+         ("declined", "ICU満床のため")),
+        (900, "HJ-0004", "medical_surgical", "70-79", "moderate", ["oxygen"], None,
+         ("accepted", None)),
         (50, "HJ-0003", "adult_icu", "80-89", "severe", ["oxygen"], None,
          ("declined", "ICU満床のため")),
         (42, "HJ-0002", "medical_surgical", "60-69", "moderate", [], "独歩可", ("accepted", None)),
@@ -388,6 +408,11 @@ def placement_events(now: datetime) -> list:  # noqa: ANN201
                 staff[facility], str(request.placement_id), facility, decision, reason=reason,
                 now=at + timedelta(minutes=5),
             ))  # fmt: skip
+            if decision == "accepted" and minutes > 600:  # long since arrived
+                events.append(forms.placement_close(
+                    coordinator, str(request.placement_id), "admitted",
+                    now=at + timedelta(hours=3),
+                ))  # fmt: skip
     return events
 
 

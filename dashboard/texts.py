@@ -26,6 +26,7 @@ APP: dict[str, tuple[str, str]] = {
     "page.placements": ("入院調整", "Placements"),
     "page.notices": ("お知らせ", "Notices"),
     "page.export": ("データ出力", "Data export"),
+    "page.summary": ("会議資料", "Meeting summary"),
     "page.accounts": ("アカウント管理", "Accounts"),
     "page.registry": ("施設登録", "Facility registry"),
     "page.tokens": ("APIトークン", "API tokens"),
@@ -548,6 +549,24 @@ EXPORT: dict[str, tuple[str, str]] = {
     "export.lagging": (
         "取り込み待ちの報告があるため、確定時刻は取り込み済みの {known_at} までです。",
         "Some reports are still being applied: known-at is {known_at}, as far as is applied.",
+    ),
+    # The meeting summary (its words for the summary itself are the glossary's summary.*).
+    "meeting.help": (
+        "前回の会議から今までの変化：病床種別・地区ごとの使用状況、入院調整の結果とお断りの理由、"
+        "入院等調整中の人数の推移。同じ確定時刻なら、いつ作り直しても同じ内容です。",
+        "What changed since the last meeting: beds by type and district, placements and why "
+        "requests were declined, and the people waiting over time. The same known-at always "
+        "gives the same summary.",
+    ),
+    "meeting.time": ("開始時刻", "Start time"),
+    "meeting.pdf": ("PDF（印刷用）", "PDF (to print)"),
+    "meeting.no_chromium": (
+        "このサーバーには印刷用の Chromium がありません（apt-get install chromium fonts-noto-cjk）",
+        "This server has no Chromium to print with (apt-get install chromium fonts-noto-cjk)",
+    ),
+    "meeting.since_after": (
+        "開始は確定時刻（{known_at}）より前にしてください",
+        "The start must come before the known-at ({known_at})",
     ),
     "export.meta": (
         "基準時刻 {as_of} · 確定時刻 {known_at} · 報告 {events}件 · SHA-256 `{sha}`",

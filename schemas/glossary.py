@@ -154,6 +154,35 @@ WORDS: dict[str, tuple[str, str]] = {
     "metadata.title": ("名称", "Title"),
     "metadata.layout": ("様式", "Layout"),
     "metadata.phase": ("フェーズ", "Phase"),
+    # The meeting summary (page and PDF): what changed since the last meeting.
+    "summary.title": ("会議用サマリー", "Meeting summary"),
+    "summary.since": ("前回の会議（比較の起点）", "Since (the last meeting)"),
+    "summary.period": ("{since} → {known_at}", "{since} → {known_at}"),
+    "summary.beds": ("病床種別ごとの変化", "Changes by bed type"),
+    "summary.districts": ("地区ごとの変化", "Changes by district"),
+    "summary.then": ("前回", "Then"),
+    "summary.now": ("今回", "Now"),
+    "summary.change": ("増減", "Change"),
+    "summary.placements": ("入院調整の件数", "Placements"),
+    "summary.requested": ("依頼件数", "Requests sent"),
+    "summary.reasons": ("お断りの理由", "Why requests were declined"),
+    "summary.reason": ("理由（記入のまま）", "Reason (as written)"),
+    "summary.count": ("件数", "Count"),
+    "summary.no_reasons": ("お断りはありませんでした", "No request was declined"),
+    "summary.waiting": ("入院等調整中の人数の推移", "People waiting for admission over time"),
+    "summary.waiting_now": ("入院等調整中", "Waiting for admission"),
+    "summary.people": ("人", "people"),
+    "summary.source.district_counts": (
+        "保健所の地区別集計（入院等調整中数）より",
+        "From the health centre's district counts (awaiting admission)",
+    ),
+    "summary.source.cases": ("入院待機者リストの件数より", "From the cases on the waiting list"),
+    "summary.not_counted": ("まだ集計がありません", "Not counted yet"),
+    "summary.no_district": ("地区の登録なし", "No district registered"),
+    "summary.sha256": (
+        "内容のSHA-256（同じ確定時刻なら同じ値）",
+        "SHA-256 of the content (the same for the same known-at)",
+    ),
 }
 CATEGORIES = ("hospital", "accommodation", "temporary_medical", "waiting_station")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ import plotly.graph_objects as go
 
 from consumers.exports.report import RangeReport
 from consumers.exports.snapshot import Snapshot
+from consumers.exports.summary import MeetingSummary
 from consumers.rules import occupancy_rate
 from schemas import glossary
 
@@ -113,6 +115,37 @@ def report_figure(report: RangeReport, lang: str = "ja") -> go.Figure:
         xaxis={"type": "date", "dtick": 86_400_000, "tickformat": "%Y-%m-%d"},
         font_family=FONT,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    )
+    return figure
+
+
+def waiting_figure(summary: MeetingSummary, lang: str = "ja") -> go.Figure:
+    """The waiting list's length from the last meeting to now, as the counts stood (steps)."""
+    zone = ZoneInfo(summary.timezone)
+    points = [point for point in summary.waiting if point["waiting"] is not None]
+    # Local wall-clock times: the axis reads as the meeting's clock, whatever the viewer's zone.
+    times = [datetime.fromisoformat(p["at"]).astimezone(zone).replace(tzinfo=None) for p in points]
+    figure = go.Figure()
+    figure.add_scatter(
+        x=times,
+        y=[point["waiting"] for point in points],
+        name=glossary.word("summary.waiting_now", lang),
+        mode="lines",
+        line_shape="hv",
+        line={"color": OCCUPIED, "width": 3},
+        fill="tozeroy",
+        fillcolor="rgba(192, 57, 43, 0.12)",
+    )
+    figure.update_layout(
+        template=TEMPLATE,
+        title=glossary.word("summary.waiting", lang),
+        yaxis_rangemode="tozero",
+        yaxis_automargin=True,
+        xaxis={"type": "date", "tickformat": "%m-%d %H:%M"},
+        font_family=FONT,
+        showlegend=False,
+        height=320,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
     return figure
 

@@ -10,47 +10,9 @@ import streamlit as st
 
 from consumers.exports import FORMATS, charts, report, returns, snapshot
 from consumers.rules import occupancy_rate
-from dashboard import auth, data, returns_view
+from dashboard import auth, data, moments, returns_view
 from dashboard.texts import lang, t
 from schemas import glossary
-from schemas.problems import Problem
-
-
-def replica_known_at() -> tuple[datetime, bool]:
-    """Now if the replica has applied everything, else its newest ingest; and whether it lags."""
-    current = snapshot.now()
-    health = data.health()
-    if data.feed_enabled() and health.connected and health.lag == 0 and health.checked_at:
-        # Everything the broker had when the lag was checked is applied; a second of margin.
-        return min(current, health.checked_at.replace(microsecond=0) - timedelta(seconds=1)), False
-    newest = data.last_ingest()
-    if newest is None:
-        return current, False
-    return min(current, newest.replace(microsecond=0)), data.feed_enabled()
-
-
-def known_at_input() -> datetime | None:
-    """The optional known-at a person types; a bad one is explained, naming the field."""
-    typed = st.text_input(
-        t("export.known_at"),
-        key="export_known_at",
-        help=t("export.known_at_help"),
-        placeholder="2026-11-26T09:05:00+09:00",
-    ).strip()
-    if not typed:
-        return None
-    try:
-        moment = datetime.fromisoformat(typed)
-    except ValueError:
-        st.error(Problem("known_at", "datetime_parsing").message(lang()), icon=":material/error:")
-        st.stop()
-    if moment.tzinfo is None:
-        st.error(Problem("known_at", "timezone_aware").message(lang()), icon=":material/error:")
-        st.stop()
-    if moment > snapshot.now():  # a future known-at could not be reproduced later
-        st.error(t("export.known_at_future"), icon=":material/error:")
-        st.stop()
-    return moment
 
 
 def preview(taken: snapshot.Snapshot) -> pd.DataFrame:
@@ -137,9 +99,9 @@ cutoff = cutoff_side.time_input(
     key="export_cutoff",
 )
 with known_side:
-    typed_known_at = known_at_input()
+    typed_known_at = moments.known_at_input("export_known_at")
 as_of = snapshot.daily_as_of(day, cutoff, config.timezone)
-safe_known_at, lagging = replica_known_at()
+safe_known_at, lagging = moments.replica_known_at()
 known_at = typed_known_at or safe_known_at
 if as_of > snapshot.now():
     st.info(

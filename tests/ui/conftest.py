@@ -7,10 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from dashboard_city import COORDINATOR, city_events, write_replica
-
-from dashboard.accounts import UsersFile
-from dashboard.data import NO_FEED_ENV
+from dashboard_city import city_events, opened_by_the_app
 
 
 @pytest.fixture
@@ -21,11 +18,4 @@ def now() -> datetime:
 @pytest.fixture
 def city(tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A replica of the small city, opened by the app without a feed."""
-    path = write_replica(tmp_path / "dashboard.duckdb", city_events(now))
-    # A coordinator's account (single sign-on only: no password to hash) for open_app's session.
-    UsersFile(tmp_path / "users.json").add(COORDINATOR, "coordinator", None)
-    monkeypatch.setenv("BEDBOARD_DB", str(path))
-    monkeypatch.setenv("BEDBOARD_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv(NO_FEED_ENV, "1")
-    monkeypatch.delenv("BEDBOARD_LANG", raising=False)
-    yield path
+    yield opened_by_the_app(tmp_path, monkeypatch, city_events(now))

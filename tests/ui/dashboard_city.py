@@ -6,8 +6,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from consumers.rules import Accepted
 from consumers.store import Batch, Store, connect
+from dashboard.accounts import UsersFile
+from dashboard.data import NO_FEED_ENV
 from schemas.events import Event
 from schemas.topics import TOPIC_OF_TYPE
 from tests.factories import beds, capacity, notice_posted, notice_withdrawn, registration
@@ -83,4 +87,16 @@ def write_replica(path: Path, events: list[Event]) -> Path:
         Store(con).write(Batch(accepted=accepted, read={k: len(v) for k, v in accepted.items()}))
     finally:
         con.close()
+    return path
+
+
+def opened_by_the_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, events: list[Event]) -> Path:
+    """A replica of these events that the app opens without a feed, with a coordinator's account
+    (single sign-on only: no password to hash) for open_app's session."""
+    path = write_replica(tmp_path / "dashboard.duckdb", events)
+    UsersFile(tmp_path / "users.json").add(COORDINATOR, "coordinator", None)
+    monkeypatch.setenv("BEDBOARD_DB", str(path))
+    monkeypatch.setenv("BEDBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(NO_FEED_ENV, "1")
+    monkeypatch.delenv("BEDBOARD_LANG", raising=False)
     return path

@@ -8,13 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dashboard_city import APP, COORDINATOR, city_events, facility, notice, write_replica
+from dashboard_city import APP, COORDINATOR, city_events, facility, notice, opened_by_the_app
 from streamlit.testing.v1 import AppTest
 
 from consumers.exports import FORMATS, Format
 from dashboard import auth
 from dashboard.accounts import UsersFile
-from dashboard.data import NO_FEED_ENV
 from producers.identity import Identity
 from schemas.events import parse_event
 from tests.factories import body
@@ -22,7 +21,9 @@ from tests.factories import body
 NASTY = "**bold** <b>x</b> [link](javascript:alert(1))"
 # The pattern lets these through; Markdown would read __…__ as bold.
 USER = "x.__bold__"
-PAGES = ["overview", "board", "facility", "map", "find", "placements", "notices", "export"]
+PAGES = [
+    "overview", "board", "facility", "map", "find", "placements", "notices", "export", "summary",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -39,13 +40,7 @@ def nasty_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
         | {"actor": {"org": "city_hall", "user": USER}}
     )
     events = [*city_events(now), renamed, report, posted]
-    path = write_replica(tmp_path / "dashboard.duckdb", events)
-    UsersFile(tmp_path / "users.json").add(COORDINATOR, "coordinator", None)
-    monkeypatch.setenv("BEDBOARD_DB", str(path))
-    monkeypatch.setenv("BEDBOARD_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv(NO_FEED_ENV, "1")
-    monkeypatch.delenv("BEDBOARD_LANG", raising=False)
-    yield path
+    yield opened_by_the_app(tmp_path, monkeypatch, events)
 
 
 def opened(page: str, **state: object) -> AppTest:

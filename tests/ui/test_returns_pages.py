@@ -9,14 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dashboard_city import COORDINATOR, write_replica
+from dashboard_city import opened_by_the_app, write_replica
 from test_pages import metrics, open_app
 
 from consumers import city, queries
 from consumers.store import connect
 from dashboard import secured
-from dashboard.accounts import UsersFile
-from dashboard.data import NO_FEED_ENV
 from dashboard.texts import bed_label
 from schemas.events import parse_event
 
@@ -28,13 +26,7 @@ def v2_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The returns' fixture city (a phase, secured plans, rooms, counts), opened without a feed."""
     lines = FIXTURE.read_text(encoding="utf-8").splitlines()
     events = [parse_event(json.loads(line)["event"]) for line in lines]
-    path = write_replica(tmp_path / "dashboard.duckdb", events)
-    UsersFile(tmp_path / "users.json").add(COORDINATOR, "coordinator", None)
-    monkeypatch.setenv("BEDBOARD_DB", str(path))
-    monkeypatch.setenv("BEDBOARD_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv(NO_FEED_ENV, "1")
-    monkeypatch.delenv("BEDBOARD_LANG", raising=False)
-    yield path
+    yield opened_by_the_app(tmp_path, monkeypatch, events)
 
 
 def test_overview_shows_the_phase_and_secured_beds_beside_ready_ones(v2_city: Path) -> None:

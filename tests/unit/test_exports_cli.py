@@ -207,3 +207,22 @@ def test_import_return_refuses_a_bad_file_whole_and_sends_nothing(
     missing = str(tmp_path / "none.csv")
     code, said = run(capsys, "import-return", missing, "--layout", "weekly-survey")
     assert (code, said) == (console.USAGE, f"ファイルが見つかりません: {missing}")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--since", "2026-11-27T09:00"], f"--since: {NO_OFFSET}"),
+        (
+            ["--since", "2026-11-30T09:00+09:00", "--known-at", "2026-11-27T09:00+09:00"],
+            "--since: 2026-11-30T09:00:00+09:00 は --known-at（2026-11-27T09:00:00+09:00）"
+            "より前の時刻にしてください",
+        ),
+    ],
+)
+def test_summary_names_the_option_and_its_rule(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], message: str
+) -> None:
+    code, said = run(capsys, "summary", *argv, "-o", str(tmp_path / "s.pdf"))
+    assert (code, said) == (console.USAGE, message)
+    assert not (tmp_path / "s.pdf").exists()

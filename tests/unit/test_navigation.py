@@ -18,7 +18,7 @@ def test_every_page_file_is_in_the_table_once_with_its_title() -> None:
 def test_urls_stay_as_they_were() -> None:
     assert [entry.url_path for entry in NAVIGATION] == [
         "overview", "board", "facility", "map", "trends", "find", "waiting", "case",
-        "report", "inbox", "upload", "placements", "notices", "export",
+        "report", "inbox", "upload", "placements", "notices", "export", "summary",
         "notifications", "accounts", "registry", "tokens", "audit",
     ]  # fmt: skip
 
@@ -34,4 +34,6 @@ def test_each_role_sees_exactly_the_pages_it_may_open_and_lands_on_its_own() -> 
 def test_who_may_open_what() -> None:
     assert may_open("hospital_staff", "report") and not may_open("hospital_staff", "export")
     assert may_open("coordinator", "find") and not may_open("official", "find")
+    assert all(may_open(role, "summary") for role in ("coordinator", "official", "admin"))
+    assert not may_open("hospital_staff", "summary")
     assert not may_open(None, "overview")
