@@ -57,6 +57,7 @@ class Case:
     registered_at: datetime
     withdrawn_at: datetime | None = None
     withdraw_reason: str | None = None
+    from_facility: str | None = None  # a step-down transfer: the hospital moved out of
 
 
 @dataclass
@@ -105,6 +106,7 @@ def _case(state: CasesState, e: CaseRegistered | CaseWithdrawn) -> None:
             e.district, e.waiting_at, e.waiting_since, e.note,
             old.registered_at if old else e.occurred_at,
             old.withdrawn_at if old else None, old.withdraw_reason if old else None,
+            e.from_facility,
         )  # fmt: skip
     elif old is not None and old.withdrawn_at is None:
         state.cases[cid] = replace(old, withdrawn_at=e.occurred_at, withdraw_reason=e.reason)

@@ -122,12 +122,12 @@ def history(
 
 _CASE = """INSERT INTO cases VALUES (
     $id, $ref, $age_band, $severity, $needs, $district, $waiting_at, $since, $note, $at, NULL,
-    NULL, $by, $at)
+    NULL, $by, $at, $from)
 ON CONFLICT (case_id) DO UPDATE SET
     case_ref = excluded.case_ref, age_band = excluded.age_band, severity = excluded.severity,
     needs = excluded.needs, district = excluded.district, waiting_at = excluded.waiting_at,
     waiting_since = excluded.waiting_since, note = excluded.note,
-    updated_at = excluded.updated_at"""
+    from_facility = excluded.from_facility, updated_at = excluded.updated_at"""
 _WITHDRAWN = """UPDATE cases SET withdrawn_at = $at, withdraw_reason = $reason, updated_at = $at
 WHERE case_id = $id AND withdrawn_at IS NULL"""
 
@@ -142,7 +142,7 @@ def case(con: duckdb.DuckDBPyConnection, record: Accepted) -> None:
             "id": cid, "ref": e.case_ref, "age_band": e.patient.age_band,
             "severity": e.patient.severity, "needs": json.dumps(e.patient.needs),
             "district": e.district, "waiting_at": e.waiting_at, "since": e.waiting_since,
-            "note": e.note, "at": e.occurred_at, "by": e.actor.user,
+            "note": e.note, "at": e.occurred_at, "by": e.actor.user, "from": e.from_facility,
         })  # fmt: skip
     else:
         con.execute(_WITHDRAWN, {"id": cid, "at": e.occurred_at, "reason": e.reason})  # type: ignore[attr-defined]

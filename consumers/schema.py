@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS cases (
     case_id VARCHAR PRIMARY KEY, case_ref VARCHAR, age_band VARCHAR, severity VARCHAR,
     needs VARCHAR, district VARCHAR, waiting_at VARCHAR, waiting_since TIMESTAMPTZ, note VARCHAR,
     registered_at TIMESTAMPTZ, withdrawn_at TIMESTAMPTZ, withdraw_reason VARCHAR,
-    registered_by VARCHAR, updated_at TIMESTAMPTZ);
+    registered_by VARCHAR, updated_at TIMESTAMPTZ, from_facility VARCHAR);
 -- Step-down (後方支援, v2): every report as received; queries pick the newest as of T.
 CREATE TABLE IF NOT EXISTS step_down (
     event_id VARCHAR, facility_id VARCHAR, lower_care INTEGER, home INTEGER, note VARCHAR,
@@ -98,6 +98,7 @@ V2_COLUMNS = (
     ("placements", "accepted_partition INTEGER"),
     ("placements", "accepted_offset BIGINT"),
     ("placement_events", "case_id VARCHAR"),
+    ("cases", "from_facility VARCHAR"),  # a step-down transfer: the hospital moved out of
     # The reporting cadence: every N hours, or daily by a time (as given, and in UTC seconds).
     *((table, column) for table in ("facilities", "facility_history") for column in (
         "report_every_hours INTEGER", "report_daily_by VARCHAR", "report_daily_by_s INTEGER")),

@@ -83,7 +83,7 @@ per_case AS (
     FROM mine GROUP BY case_id)
 SELECT c.case_id, c.case_ref, c.age_band, c.severity, c.needs, c.district, c.waiting_at,
        c.waiting_since, c.note, c.registered_at, c.registered_by, c.withdrawn_at,
-       c.withdraw_reason,
+       c.withdraw_reason, c.from_facility,
        CASE WHEN c.withdrawn_at IS NOT NULL THEN 'withdrawn'
             WHEN p.admitted THEN 'admitted'
             WHEN p.in_transit THEN 'in_transit'

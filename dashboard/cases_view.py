@@ -73,7 +73,8 @@ def free_lines(board: pd.DataFrame) -> pd.DataFrame:
 
 class Suggestions:
     """Each case's best free beds as Find a bed ranks them (model.rank_beds), from its district;
-    facilities already tried are left out, so after a decline or a lapse the next one comes up.
+    facilities already tried are left out, so after a decline or a lapse the next one comes up;
+    so is a step-down transfer's own hospital.
 
     The candidates of a set of bed types are found once for all the cases that want them."""
 
@@ -88,6 +89,8 @@ class Suggestions:
         if bed_types not in self._best:
             self._best[bed_types] = model.best_beds(self.lines, bed_types)
         tried = [f for f in (() if case.get("tried") is None else case["tried"]) if f]
+        if isinstance(leaving := case.get("from_facility"), str):  # never back where it left
+            tried.append(leaving)
         district = case["district"]
         if district not in self._origins:
             where = ("district", district)
@@ -95,6 +98,14 @@ class Suggestions:
         return model.order_beds(
             self._best[bed_types], self._origins[district], first=n, leave_out=tried
         )
+
+
+def step_down_from(case: Mapping[str, Any], names: Mapping[str, str]) -> str | None:
+    """ "Step-down transfer from <name>" for a case leaving a hospital; None for any other."""
+    leaving = case.get("from_facility")
+    if not isinstance(leaving, str):
+        return None
+    return t("waiting.step_down_from", facility=names.get(leaving, leaving))
 
 
 def patient(case: Mapping[str, Any]) -> dict[str, Any]:

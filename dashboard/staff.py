@@ -35,6 +35,7 @@ FIELDS = {
     "expires_at": "notices.expires",
     "facility_id": "col.facility",
     "phase": "phase.current",
+    "from_facility": "waiting.from_facility",
 }
 
 

@@ -187,6 +187,23 @@ WAITING: dict[str, tuple[str, str]] = {
     ),
     "waiting.placed_at": ("{facility} · {bed}", "{facility} · {bed}"),
     "waiting.count": ("{n}人", "{n} people"),
+    # Step-down (後方支援): a transfer out of a hospital is a case that waits at that hospital.
+    "waiting.from_facility": ("転院元（後方支援）", "Transfer out of (step-down)"),
+    "waiting.from_help": (
+        "後方支援の転院のときだけ選び、待機場所を「入院中（後方支援の転院）」にしてください。"
+        "後方支援の報告がある施設が先に並びます。",
+        "Only for a step-down transfer: choose the hospital and set Waiting at to In hospital. "
+        "Facilities that reported step-down come first.",
+    ),
+    "waiting.from_none": ("—（転院ではない）", "— (not a transfer)"),
+    "waiting.from_option": (
+        "{facility} · 転院可 {lower} · 退院可 {home}",
+        "{facility} · {lower} to lower care · {home} home",
+    ),
+    "waiting.step_down_from": (
+        "転院（後方支援）: {facility}",
+        "Step-down transfer from {facility}",
+    ),
     "case.choose": ("待機者を選ぶ", "Choose a case"),
     "case.none": (
         "待機者が選ばれていません。入院待機者の一覧から選んでください。",
@@ -221,6 +238,12 @@ WAITING: dict[str, tuple[str, str]] = {
     "step_down.lower_care": ("転院・転棟可能", "Could move to lower care"),
     "step_down.home": ("自宅・宿泊療養へ", "Could go home"),
     "step_down.none": ("後方支援の報告はまだありません。", "No step-down reports yet."),
+    "step_down.arrange": (
+        "転院の手配は入院待機者のページで、待機場所「入院中（後方支援の転院）」と転院元を選んで"
+        "登録します。",
+        "To arrange a transfer out, add a case on the waiting list: Waiting at In hospital, "
+        "and the hospital it moves out of.",
+    ),
 }
 
 BOARD: dict[str, tuple[str, str]] = {

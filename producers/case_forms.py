@@ -24,9 +24,11 @@ def case_register(
     waiting_since: datetime,
     note: str | None = None,
     case_id: str | None = None,
+    from_facility: str | None = None,
     now: datetime,
 ) -> CaseRegistered:
-    """A person waiting for a bed, under the health centre's own code (or an update of one)."""
+    """A person waiting for a bed, under the health centre's own code (or an update of one); a
+    step-down transfer waits at a hospital and names it (from_facility)."""
     allow(identity, "request")
     problems: list[Problem] = []
     data = common_fields(identity, "case.registered", now) | {
@@ -38,6 +40,8 @@ def case_register(
         "waiting_at": waiting_at,
         "waiting_since": waiting_since,
     }
+    if from_facility:
+        data["from_facility"] = from_facility
     if text := plain_text("note", note, problems):
         data["note"] = text
     return _build(CaseRegistered, data, problems)  # type: ignore[no-any-return]

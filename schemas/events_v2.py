@@ -205,7 +205,7 @@ CaseRef = Annotated[
     AfterValidator(_case_ref),
     Field(json_schema_extra={"pattern": privacy.CASE_REF.pattern}),
 ]
-WaitingAt = Literal["home", "hotel", "ambulance", "clinic"]
+WaitingAt = Literal["home", "hotel", "ambulance", "clinic", "hospital"]
 WithdrawReason = Literal[
     "admitted_elsewhere", "recovered", "declined_by_patient", "moved_away", "died", "other"
 ]
@@ -222,10 +222,21 @@ class CaseRegistered(EventV2):
     waiting_at: WaitingAt
     waiting_since: Time
     note: CaseNote | None = None
+    # A step-down transfer (後方支援): the hospital the person moves out of, to a lower level of
+    # care; given exactly when the person waits at a hospital.
+    from_facility: FacilityId | None = None
 
     @_model_validator(mode="after")
     def _by_an_official(self) -> CaseRegistered:
         _official(self)
+        return self
+
+    @_model_validator(mode="after")
+    def _from_facility_at_a_hospital(self) -> CaseRegistered:
+        if (self.from_facility is None) == (self.waiting_at == "hospital"):
+            raise PydanticCustomError(
+                "from_facility_when_hospital", "from_facility is given exactly at a hospital"
+            )
         return self
 
 

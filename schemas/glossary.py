@@ -92,6 +92,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "waiting_at.hotel": ("ホテル（宿泊療養）", "Hotel"),
     "waiting_at.ambulance": ("救急車内", "In an ambulance"),
     "waiting_at.clinic": ("外来・診療所で待機", "At a clinic"),
+    "waiting_at.hospital": ("入院中（後方支援の転院）", "In hospital (step-down transfer)"),
     "withdraw_reason.admitted_elsewhere": ("他の経路で入院", "Admitted elsewhere"),
     "withdraw_reason.recovered": ("回復", "Recovered"),
     "withdraw_reason.declined_by_patient": ("本人・家族の辞退", "Declined by the patient"),
@@ -190,7 +191,7 @@ PLACEMENT_DECISIONS = ("accepted", "declined")
 PLACEMENT_OUTCOMES = ("admitted", "cancelled", "expired")
 NOTICE_SEVERITIES = ("info", "warning", "critical")
 PATIENT_SEVERITIES = ("mild", "moderate", "severe")
-WAITING_AT = ("home", "hotel", "ambulance", "clinic")
+WAITING_AT = ("home", "hotel", "ambulance", "clinic", "hospital")
 WITHDRAW_REASONS = ("admitted_elsewhere", "recovered", "declined_by_patient", "moved_away", "died",
                     "other")  # fmt: skip
 

@@ -100,6 +100,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "時刻は HH:MM とタイムゾーン（例: 09:00+09:00）にしてください",
         "must be a time of day HH:MM with its offset (e.g. 09:00+09:00)",
     ),
+    "from_facility_when_hospital": (
+        "待機場所が入院中（後方支援の転院）のとき、そのときだけ転院元の施設を指定してください",
+        "must name the hospital moved out of exactly when waiting_at is hospital (a step-down "
+        "transfer), and only then",
+    ),
     "invalid_json": ("JSON として読めません", "is not valid JSON"),
     "too_large": ("64 KiB を超えています", "is larger than 64 KiB"),
     "future_timestamp": (
@@ -113,6 +118,7 @@ FIELD_OF_RULE = {
     "duplicate_bed_type": "beds",
     "reason_required": "reason",
     "official_only": "actor.org",
+    "from_facility_when_hospital": "from_facility",
     "union_tag_invalid": "type",
     "union_tag_not_found": "type",
 }

@@ -69,6 +69,8 @@ def header(case: dict[str, Any]) -> None:
     text = staff.patient_text(case["age_band"], case["severity"], cases_view.needs_of(case))
     place = f"{case['district']} · {t('waiting_at.' + case['waiting_at'])}"
     st.text(f"{text} · {place} · {cases_view.waited(case['waiting_since'], now)}")
+    if leaving := cases_view.step_down_from(case, names):
+        st.markdown(f":material/moving: {leaving}")
     if case["note"]:
         st.text(case["note"])  # plain text: never Markdown
     by = f"{case['registered_by']}"

@@ -53,6 +53,7 @@ def step_down(now) -> None:  # noqa: ANN001
     if reports.empty:
         st.caption(t("step_down.none"))
         return
+    st.caption(t("step_down.arrange"))
     per_district = reports.groupby("district", as_index=False)[["lower_care", "home"]].sum()
     st.dataframe(
         pd.DataFrame({

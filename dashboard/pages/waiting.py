@@ -24,6 +24,25 @@ st.subheader(t("page.waiting"))
 st.caption(t("waiting.lead"))
 registry = data.facilities()
 districts = sorted(registry["district"].dropna().unique())
+names = model.names_by_id(registry, lang())
+# 後方支援: each facility's inpatients who could move to lower care, or go home.
+moving_on = {r.facility_id: (int(r.lower_care), int(r.home))
+             for r in data.step_down(data.now()).itertuples(index=False)}  # fmt: skip
+
+
+def step_down_order() -> list[str]:
+    """Every facility, those with patients who could move on first, most first."""
+    return sorted(registry["facility_id"], key=lambda f: (-sum(moving_on.get(f, (0, 0))), f))
+
+
+def step_down_option(facility_id: str) -> str:
+    if not facility_id:
+        return t("waiting.from_none")
+    if facility_id not in moving_on:
+        return staff.facility_label(facility_id, names)
+    lower, home = moving_on[facility_id]
+    return t("waiting.from_option", facility=names.get(facility_id, facility_id),
+             lower=number(lower), home=number(home))  # fmt: skip
 
 
 def add_case() -> None:
@@ -44,7 +63,15 @@ def add_case() -> None:
         day = day_col.date_input(t("waiting.since_date"), value=local.date())
         moment = time_col.time_input(t("waiting.since_time"), value=local.time().replace(
             second=0, microsecond=0))  # fmt: skip
-        note = st.text_input(t("placement.note"), max_chars=500, help=t("form.no_identifiers"))
+        note_col, from_col = st.columns([3, 2])
+        note = note_col.text_input(t("placement.note"), max_chars=500,
+                                   help=t("form.no_identifiers"))  # fmt: skip
+        leaving = from_col.selectbox(
+            t("waiting.from_facility"),
+            ["", *step_down_order()],
+            format_func=step_down_option,
+            help=t("waiting.from_help"),
+        )
         if not st.form_submit_button(t("waiting.register"), type="primary"):
             return
     since = datetime.combine(day, moment, tzinfo=data.settings().zone)
@@ -52,7 +79,7 @@ def add_case() -> None:
         event = case_forms.case_register(
             identity, case_ref=case_ref, age_band=age_band, severity=level, needs=needs,
             district=district, waiting_at=waiting_at, waiting_since=since, note=note,
-            now=data.now(),
+            from_facility=leaving or None, now=data.now(),
         )  # fmt: skip
     except forms.Refused as refused:
         staff.show_problems(refused.problems)
@@ -74,6 +101,8 @@ def case_card(
         text = staff.patient_text(case["age_band"], case["severity"], cases_view.needs_of(case))
         place = f"{case['district']} · {t('waiting_at.' + case['waiting_at'])}"
         where.text(f"{text} · {place} · {cases_view.waited(case['waiting_since'], now)}")
+        if leaving := cases_view.step_down_from(case, names):
+            where.caption(f":material/moving: {leaving}")
         more.button(t("waiting.details"), key=f"open:{case['case_id']}", on_click=open_case,
                     args=(case["case_id"],), width="stretch")  # fmt: skip
         if case["status"] != "waiting" and isinstance(case["last_facility"], str):
@@ -127,7 +156,6 @@ def waiting_list() -> None:
     shown = cases.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     board = model.enrich(data.board(), now, data.settings().stale_after)
     offers = cases_view.Suggestions(cases_view.free_lines(board), registry)
-    names = model.names_by_id(registry, lang())
     for case in shown.to_dict("records"):
         case_card(case, offers, names, now)
 

@@ -15,14 +15,33 @@ from test_staff_pages import COORDINATOR, PASSWORD, STAFF, page, queued, replica
 from dashboard import auth
 from dashboard.accounts import UsersFile
 from dashboard.data import NO_FEED_ENV
+from producers import case_forms
 from producers.demo_cases import case_events
 
 
 @pytest.fixture
 def waiting_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """The small city and the demo's waiting list; yields each case's id by its code."""
+    yield from city_with_cases(tmp_path, monkeypatch, step_down=False)
+
+
+@pytest.fixture
+def step_down_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """As waiting_city, and HC-0600: a step-down transfer out of HJ-0001 (いちょう総合病院)."""
+    yield from city_with_cases(tmp_path, monkeypatch, step_down=True)
+
+
+def city_with_cases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, step_down: bool
+) -> Iterator[dict[str, str]]:
     now = datetime.now(UTC).replace(microsecond=0)
     cases = case_events(now)
+    if step_down:
+        cases.append(case_forms.case_register(
+            COORDINATOR, case_ref="HC-0600", age_band="80-89", severity="moderate", needs=[],
+            district="八王子駅周辺", waiting_at="hospital", waiting_since=now,
+            from_facility="HJ-0001", now=now,
+        ))  # fmt: skip
     path = replica(tmp_path / "dashboard.duckdb", [*city_events(now), *cases])
     users = UsersFile(tmp_path / "users.json")
     users.add(COORDINATOR.username, COORDINATOR.role, None)
@@ -102,3 +121,41 @@ def test_the_waiting_pages_are_a_coordinators(waiting_city: dict[str, str]) -> N
         assert [e.value for e in at.error] == [
             f"このページを開く権限がありません（あなたの役割: {auth.t('role.hospital_staff')}）。"
         ]
+
+
+def test_a_step_down_transfer_is_added_from_the_hospital_it_moves_out_of(
+    waiting_city: dict[str, str], tmp_path: Path
+) -> None:
+    at = page("waiting", COORDINATOR)
+    [i for i in at.text_input if i.label == "管理番号"][0].input("HC-0601")
+    where = [s for s in at.selectbox if s.label == "待機場所"][0]
+    where.set_value("hospital")
+    at.button(key="FormSubmitter:add_case-待機者に登録").click().run()
+    errors = " ".join(e.value for e in at.error)
+    assert "- 転院元（後方支援）\\: 待機場所が入院中（後方支援の転院）のとき" in errors
+    assert queued(tmp_path) == []
+
+    leaving = [s for s in at.selectbox if s.label == "転院元（後方支援）"][0]
+    # Facilities that reported step-down come first, with their counts.
+    assert leaving.options[:2] == ["—（転院ではない）", "いちょう総合病院 · 転院可 4 · 退院可 2"]
+    [i for i in at.text_input if i.label == "管理番号"][0].input("HC-0601")
+    [s for s in at.selectbox if s.label == "待機場所"][0].set_value("hospital")
+    leaving.set_value("HJ-0002")
+    at.button(key="FormSubmitter:add_case-待機者に登録").click().run()
+    assert not at.error
+    (sent,) = queued(tmp_path)
+    assert (sent.waiting_at, sent.from_facility) == ("hospital", "HJ-0002")  # type: ignore[attr-defined]
+
+
+def test_a_step_down_case_is_never_offered_its_own_hospital(
+    step_down_city: dict[str, str],
+) -> None:
+    cid = step_down_city["HC-0600"]
+    at = page("waiting", COORDINATOR)
+    captions = " ".join(c.value for c in at.caption)
+    assert "転院（後方支援）: いちょう総合病院" in captions
+    offered = [b.key.split(":")[2] for b in at.button if b.key and b.key.startswith(f"bed:{cid}:")]
+    assert offered and "HJ-0001" not in offered
+
+    at = page("case", COORDINATOR, case_id=cid)
+    assert "転院（後方支援）: いちょう総合病院" in " ".join(m.value for m in at.markdown)

@@ -49,11 +49,14 @@ def any_placement_body(draw: st.DrawFn) -> dict[str, Any]:
                                  "close", "transport", "lapse")))  # fmt: skip
     if kind == "case":
         severity = draw(st.sampled_from(("mild", "moderate", "severe")))
-        return common("case.registered", minute, OFFICIAL) | {
+        where = draw(st.sampled_from(("home", "hotel", "hospital")))  # hospital: a step-down
+        step_down = (
+            {"from_facility": draw(st.sampled_from(FACILITIES))} if where == "hospital" else {}
+        )
+        return common("case.registered", minute, OFFICIAL) | step_down | {
             "case_id": draw(st.sampled_from(CASES)), "case_ref": f"HC-{draw(st.integers(1, 99))}",
             "patient": {"age_band": "70-79", "severity": severity, "needs": []},
-            "district": "元本郷", "waiting_at": draw(st.sampled_from(("home", "hotel"))),
-            "waiting_since": BASE.isoformat(),
+            "district": "元本郷", "waiting_at": where, "waiting_since": BASE.isoformat(),
         }  # fmt: skip
     if kind == "withdraw":
         return common("case.withdrawn", minute, OFFICIAL) | {
@@ -165,12 +168,12 @@ def test_placements_cases_and_holds_in_sql_equal_the_pure_fold(history: tuple, d
         r[0]: r[1:]
         for r in con.execute(
             "SELECT case_id, case_ref, severity, waiting_at, registered_at, withdrawn_at, "
-            "withdraw_reason FROM cases"
+            "withdraw_reason, from_facility FROM cases"
         ).fetchall()
     }
     assert cases == {
         c.case_id: (c.case_ref, c.severity, c.waiting_at, c.registered_at, c.withdrawn_at,
-                    c.withdraw_reason)
+                    c.withdraw_reason, c.from_facility)
         for c in state.cases.values()
     }  # fmt: skip
 
