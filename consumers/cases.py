@@ -21,6 +21,7 @@ SEVERITY_RANK = {"severe": 0, "moderate": 1, "mild": 2}
 # A case's status, from its own events and its placements' (CASE_STATUS_SQL says it in SQL).
 CASE_STATUSES = ("waiting", "requested", "accepted", "transport_arranged", "in_transit",
                  "admitted", "withdrawn")  # fmt: skip
+ENDED = ("admitted", "withdrawn")  # a case in neither is on the waiting list
 
 
 @dataclass(frozen=True)

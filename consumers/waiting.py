@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from consumers.cases import BedLine, CasesState, fold_cases
+from consumers.cases import ENDED, BedLine, CasesState, Placement, case_status, fold_cases
 from consumers.rules import Accepted
 from schemas.events import EVENT_TYPES, parse_event
 
@@ -163,14 +163,8 @@ def step_down(cur: duckdb.DuckDBPyConnection, as_of: datetime, known_at: datetim
     ).to_arrow_table()
 
 
-def as_of(
-    cur: duckdb.DuckDBPyConnection, as_of: datetime, known_at: datetime
-) -> tuple[CasesState, dict[tuple[str, str], BedLine]]:
-    """Cases, placements and the lines holds are measured against, as of T known at K.
-
-    The stored history is folded again by the pure rules (consumers.cases), in the order it was
-    applied (the placements topic's log order), so a past moment reads as it was then.
-    """
+def history(cur: duckdb.DuckDBPyConnection, known_at: datetime) -> list[Accepted]:
+    """Every case and placement event received by K, in the order it was applied."""
     rows = cur.execute(
         "SELECT type, event_id, placement_id, detail, actor_org, actor_user, occurred_at, "
         "ingested_at FROM placement_events WHERE ingested_at <= ? ORDER BY rowid",
@@ -188,7 +182,39 @@ def as_of(
         v1 = kind in V1_TYPES and not (kind == "placement.requested" and "case_id" in body)
         body["version"] = 1 if v1 else 2
         records.append(Accepted(parse_event(body), ingested, 0, position))
-    state = fold_cases(records, as_of=as_of, known_at=known_at)
+    return records
+
+
+def waiting_by_district(
+    cur: duckdb.DuckDBPyConnection, times: list[datetime], known_at: datetime
+) -> dict[datetime, dict[str, int]] | None:
+    """At each time, each district's cases still waiting (neither admitted nor withdrawn), as
+    known at K; None when no case was known by then (the waiting list is not in use)."""
+    records = history(cur, known_at)
+    if not any(r.event.type == "case.registered" for r in records):  # type: ignore[attr-defined]
+        return None
+    out: dict[datetime, dict[str, int]] = {}
+    for at in times:
+        state = fold_cases(records, as_of=at, known_at=known_at)
+        theirs: dict[str, list[Placement]] = {}
+        for placement in state.placements.values():
+            theirs.setdefault(placement.case_id or "", []).append(placement)
+        counts = out.setdefault(at, {})
+        for case_id, case in state.cases.items():
+            if case_status(case, theirs.get(case_id, ())) not in ENDED:
+                counts[case.district] = counts.get(case.district, 0) + 1
+    return out
+
+
+def as_of(
+    cur: duckdb.DuckDBPyConnection, as_of: datetime, known_at: datetime
+) -> tuple[CasesState, dict[tuple[str, str], BedLine]]:
+    """Cases, placements and the lines holds are measured against, as of T known at K.
+
+    The stored history is folded again by the pure rules (consumers.cases), in the order it was
+    applied (the placements topic's log order), so a past moment reads as it was then.
+    """
+    state = fold_cases(history(cur, known_at), as_of=as_of, known_at=known_at)
     from consumers.queries import state as lines_as_of  # late: queries reads HOLD_CTES from here
 
     lines = {

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from consumers import waiting
 from consumers.exports.snapshot import Row, canonical_json, rfc3339
 from consumers.queries import state
 from consumers.rules import occupancy_rate
@@ -22,7 +23,6 @@ from schemas import glossary
 
 # The waiting list's length comes from one source. Until the health centre's cases are on the
 # log, its count of people awaiting admission per district (district.counted) is that list.
-WAITING_SOURCE = "district_counts"
 POINTS = 96  # about one point an hour over the usual three to four days between meetings
 # Hachioji's hospitals, care and the health centre met twice a week (Monday and Thursday
 # mornings): by default a summary covers the time since the meeting before.
@@ -48,7 +48,7 @@ class MeetingSummary:
     placements: dict[str, int]
     reasons: tuple[Row, ...]  # why requests were declined: reason and count, most said first
     waiting: tuple[Row, ...]  # at (RFC 3339) and waiting (None: never counted by then)
-    waiting_source: str = WAITING_SOURCE
+    waiting_source: str  # cases (the waiting list) or district_counts (the daily counts)
 
     def content(self) -> dict[str, Any]:
         """Everything the summary says, as the hash sees it."""
@@ -96,7 +96,7 @@ def build(
     then = state(cur, since, known_at, stale_after).to_pylist()
     now = state(cur, known_at, known_at, stale_after).to_pylist()
     times = grid(since, known_at)
-    by_district_waiting = waiting_by_district(cur, times, known_at)
+    source, by_district_waiting = waiting_counts(cur, times, known_at)
     waiting = tuple(
         {"at": rfc3339(at, timezone), "waiting": _total(by_district_waiting.get(at))}
         for at in times
@@ -118,6 +118,7 @@ def build(
         placements=placement_counts(events),
         reasons=declined_reasons(events),
         waiting=waiting,
+        waiting_source=source,
     )
 
 
@@ -184,19 +185,30 @@ FROM asked ASOF JOIN counted
 """
 
 
+def waiting_counts(
+    cur: duckdb.DuckDBPyConnection, times: list[datetime], known_at: datetime
+) -> tuple[str, dict[datetime, dict[str, int]]]:
+    """The waiting at each time by district, and where it was counted: from the waiting list's
+    cases once the health centre keeps one, else from its daily counts (入院等調整中)."""
+    from_cases = waiting.waiting_by_district(cur, times, known_at)
+    if from_cases is not None:
+        return "cases", from_cases
+    return "district_counts", waiting_by_district(cur, times, known_at)
+
+
 def waiting_by_district(
     cur: duckdb.DuckDBPyConnection, times: list[datetime], known_at: datetime
 ) -> dict[datetime, dict[str, int]]:
     """At each time, each district's number of people waiting for a bed (入院等調整中)."""
     rows = cur.execute(_WAITING_FROM_COUNTS, {"times": times, "known_at": known_at}).fetchall()
     out: dict[datetime, dict[str, int]] = {}
-    for at, district, waiting in rows:
-        out.setdefault(at, {})[district] = int(waiting)
+    for at, district, count in rows:
+        out.setdefault(at, {})[district] = int(count)
     return out
 
 
 def _total(districts: dict[str, int] | None) -> int | None:
-    return sum(districts.values()) if districts else None
+    return sum(districts.values()) if districts is not None else None
 
 
 # --- Placements between the two times ----------------------------------------------------------

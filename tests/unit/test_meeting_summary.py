@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,8 +17,8 @@ from consumers import city
 from consumers.exports import summary, summary_doc
 from consumers.rules import Accepted
 from consumers.store import Batch, Store, connect
-from schemas.events import Event
-from tests.meeting_week import KNOWN_AT, SINCE, STALE, ZONE, city_week, late_news
+from schemas.events import Event, parse_event
+from tests.meeting_week import KNOWN_AT, SINCE, STALE, ZONE, at, city_week, late_news
 from tests.unit.test_city import BASE, FAR, apply, city_histories
 
 
@@ -113,6 +114,45 @@ def test_the_start_must_come_before_the_moment_it_is_known_at() -> None:
         made(replica(city_week()), since=KNOWN_AT)
 
 
+def case_events() -> list[Event]:
+    """Three cases from the day after the last meeting: one withdrawn, one admitted, one waits."""
+    official = {"org": "health_centre", "user": "coord.sato"}
+
+    def event(kind: str, when: str, version: int = 2, **fields: Any) -> Event:
+        return parse_event({"type": kind, "version": version, "event_id": str(uuid.uuid4()),
+                            "occurred_at": when, "actor": official, **fields})  # fmt: skip
+
+    cases = [str(uuid.UUID(int=n + 1)) for n in range(3)]
+    out = [
+        event("case.registered", at(28, 10), case_id=case, case_ref=f"HC-{n}",
+              patient={"age_band": "70-79", "severity": "moderate", "needs": []},
+              district=district, waiting_at="home", waiting_since=at(28, 9))
+        for n, (case, district) in enumerate(zip(cases, ("中央地区", "中央地区", "南部地区"),
+                                                 strict=True))
+    ]  # fmt: skip
+    pid = str(uuid.UUID(int=99))
+    out += [
+        event("case.withdrawn", at(29, 10), case_id=cases[0], reason="recovered"),
+        event("placement.requested", at(29, 11), placement_id=pid, facility_id="HJ-0001",
+              bed_type="adult_icu", case_id=cases[2],
+              patient={"age_band": "70-79", "severity": "moderate", "needs": []}),
+        event("placement.closed", at(29, 15), 1, placement_id=pid, outcome="admitted"),
+    ]  # fmt: skip
+    return out
+
+
+def test_once_the_health_centre_keeps_a_waiting_list_the_summary_counts_its_cases() -> None:
+    made_ = made(replica([*city_week(), *case_events()]))
+
+    assert made_.waiting_source == "cases"
+    values = {point["at"]: point["waiting"] for point in made_.waiting}
+    assert made_.waiting_then_now() == (0, 1)  # none yet at the last meeting; one waits now
+    assert max(values.values()) == 3  # all three between their registration and the 29th
+    centre = by(made_.by_district, "district")["中央地区"]
+    assert (centre["waiting_then"], centre["waiting_now"]) == (None, 1)
+    assert made(replica(city_week())).waiting_source == "district_counts"
+
+
 def test_a_city_without_counts_has_no_waiting_numbers() -> None:
     quiet = [e for e in city_week() if e.type != "district.counted"]  # type: ignore[attr-defined]
     made_ = made(replica(quiet))
@@ -159,8 +199,8 @@ def test_the_waiting_over_time_in_sql_equals_the_citys_fold_at_each_time(
     times = [BASE + timedelta(minutes=m) for m in range(-1, 6)]
 
     counted = summary.waiting_by_district(con.cursor(), times, known_at)
-    for at in times:
-        fold = city.fold_city(records, as_of=at, known_at=known_at).district_counts()
+    for moment in times:
+        fold = city.fold_city(records, as_of=moment, known_at=known_at).district_counts()
         want = {d: c["awaiting_admission"] for d, c in fold.items() if "awaiting_admission" in c}
-        assert counted.get(at, {}) == want, at
+        assert counted.get(moment, {}) == want, moment
     con.close()
