@@ -8,9 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from consumers.cases import ENDED
 from dashboard import auth, cases_view, data, model, placement, staff
 from dashboard.formats import number
 from dashboard.texts import bed_label, lang, t
+from dashboard.widgets import REFRESH_S
 from producers import case_forms, forms
 from schemas import glossary
 
@@ -77,7 +79,7 @@ def header(case: dict[str, Any]) -> None:
     st.caption(t("case.registered_by", time=staff.when(case["registered_at"]), by=by))
 
 
-def placement_row(row: dict[str, Any], names: dict[str, str], closed: bool) -> None:
+def placement_row(row: dict[str, Any], closed: bool) -> None:
     with st.container(border=True):
         where, status, actions = st.columns([4, 3, 4], vertical_alignment="center")
         facility = staff.facility_label(row["facility_id"] or "", names)
@@ -127,14 +129,30 @@ def history(events: pd.DataFrame) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
-case = data.case(case_id)
-if case is None:
-    st.info(t("case.none"))
-    st.stop()
-names = staff.facility_names()
-header(case)
-closed = case["status"] in ("admitted", "withdrawn")
-if cases_view.wants_a_bed(case) and not closed:
+@st.fragment(run_every=REFRESH_S)
+def live_case(case_id: str) -> None:
+    """Redrawn every few seconds, and at once after a step: what a step did shows without a
+    reload, even when the replica applies it a moment after the click."""
+    case = data.case(case_id)
+    if case is None:
+        st.info(t("case.none"))
+        return
+    header(case)
+    closed = case["status"] in ENDED
+    if cases_view.wants_a_bed(case) and not closed:
+        suggestions(case)
+    st.markdown(f"**{t('case.placements')}**")
+    asked = data.case_placements(case_id)
+    if not asked:
+        st.caption(t("case.no_requests"))
+    for row in asked:
+        placement_row(row, closed)
+    with st.expander(t("case.history"), expanded=True):
+        history(data.case_history(case_id))
+
+
+def suggestions(case: dict[str, Any]) -> None:
+    """The case's best-ranked free beds, each a button that opens the request dialog."""
     if why := cases_view.why_next(case):
         st.caption(f":material/redo: {t('waiting.next', what=why)}")
     st.markdown(f"**{t('waiting.suggest')}**")
@@ -150,18 +168,18 @@ if cases_view.wants_a_bed(case) and not closed:
         column.button(f"{model.ICONS[bed.level]} {label}", key=f"bed:{bed.facility_id}",
                       on_click=placement.request, width="stretch",
                       args=(bed.facility_id, bed.bed_type, cases_view.patient(case)))  # fmt: skip
-st.markdown(f"**{t('case.placements')}**")
-asked = data.case_placements(case_id)
-if not asked:
-    st.caption(t("case.no_requests"))
-for row in asked:
-    placement_row(row, names, closed)
-if not closed:
+
+
+def withdraw_form() -> None:
     with st.popover(t("case.withdraw"), icon=":material/person_remove:"):
         reason = st.selectbox(t("placement.reason"), glossary.WITHDRAW_REASONS,
                               format_func=lambda r: t(f"withdraw_reason.{r}"))  # fmt: skip
         note = st.text_input(t("placement.note"), max_chars=500, key="withdraw_note")
         st.button(t("case.withdraw_send"), on_click=withdraw, args=(reason, note))
-with st.expander(t("case.history"), expanded=True):
-    history(data.case_history(case_id))
+
+
+names = staff.facility_names()
+live_case(case_id)
+if (case := data.case(case_id)) is not None and case["status"] not in ENDED:
+    withdraw_form()
 placement.show_pending()
