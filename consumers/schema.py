@@ -111,9 +111,10 @@ class ReplicaLocked(RuntimeError):
 
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open a replica; a file held by another process gives a message naming that process."""
-    new = str(path) != ":memory:" and not Path(path).exists()
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if not read_only and not Path(path).exists():
+            _create(Path(path))
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
@@ -123,13 +124,32 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
             f"the replica {path} is in use by {who}; stop it, or give this command its own "
             f"file with --db or BEDBOARD_DB"
         ) from error
-    if new:
-        os.chmod(path, 0o600)  # a replica holds every facility's history: its owner's only
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         con.execute(f"BEGIN TRANSACTION; {SCHEMA} COMMIT")  # all tables or none, even if killed
         _migrate(con)
     return con
+
+
+def _create(path: Path) -> None:
+    """Make a new replica whole under a name of this process's, then link it into place: a
+    process killed while DuckDB writes a new file's first blocks would otherwise leave a file
+    DuckDB cannot open again. Linking never replaces a replica another process made meanwhile."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.creating")
+    for leftover in (partial, partial.with_name(f"{partial.name}.wal")):
+        leftover.unlink(missing_ok=True)  # from a creation killed before, under a reused pid
+    con = duckdb.connect(str(partial))
+    try:
+        con.execute(f"BEGIN TRANSACTION; {SCHEMA} COMMIT")
+    finally:
+        con.close()  # checkpoints: the file is whole and no WAL is left beside it
+    os.chmod(partial, 0o600)  # a replica holds every facility's history: its owner's only
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        pass  # another process made it first: open that one
+    finally:
+        partial.unlink()
 
 
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import subprocess
 import sys
 import uuid
@@ -465,6 +466,20 @@ def test_a_replica_held_by_another_process_names_that_process(tmp_path: Path) ->
         assert holder.stdin is not None
         holder.stdin.close()
         holder.wait(timeout=30)
+
+
+def test_a_new_replica_appears_only_whole(tmp_path: Path) -> None:
+    """A creation killed half-way leaves its part-written file under a name of its own; the next
+    one starts afresh and links a whole file into place."""
+    path = tmp_path / "replica.duckdb"
+    killed = tmp_path / f".replica.duckdb.{os.getpid()}.creating"
+    killed.write_bytes(b"DUCK" + bytes(100))  # what DuckDB had written when the kill came
+    con = connect(path)
+    try:
+        assert con.execute("SELECT count(*) FROM offsets").fetchall() == [(0,)]
+    finally:
+        con.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["replica.duckdb"]
 
 
 def test_a_replica_with_event_ids_as_text_is_migrated_and_keeps_them(tmp_path: Path) -> None:
