@@ -173,11 +173,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "summary.waiting": ("入院等調整中の人数の推移", "People waiting for admission over time"),
     "summary.waiting_now": ("入院等調整中", "Waiting for admission"),
     "summary.people": ("人", "people"),
-    "summary.source.district_counts": (
+    "waiting_source.district_counts": (
         "保健所の地区別集計（入院等調整中数）より",
         "From the health centre's district counts (awaiting admission)",
     ),
-    "summary.source.cases": ("入院待機者リストの件数より", "From the cases on the waiting list"),
+    "waiting_source.cases": ("入院待機者リストの件数より", "From the cases on the waiting list"),
     "summary.not_counted": ("まだ集計がありません", "Not counted yet"),
     "summary.no_district": ("地区の登録なし", "No district registered"),
     "summary.sha256": (

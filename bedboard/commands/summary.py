@@ -63,7 +63,7 @@ def summary_command(args: argparse.Namespace, settings: Settings) -> int:
     if isinstance(done, int):
         return done
     made, where = done
-    source = glossary.word(f"summary.source.{made.waiting_source}", settings.lang)
+    source = glossary.word(f"waiting_source.{made.waiting_source}", settings.lang)
     tell(
         text(settings, "summary_written", path=where, since=since.isoformat(),
              known_at=known_at.isoformat(), source=source, sha256=made.sha256)

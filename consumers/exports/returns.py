@@ -14,9 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
+import pyarrow as pa
 
 from bedboard.settings import Settings
-from consumers import city
+from consumers import city, waiting
 from consumers.exports import measures, to_csv, to_xlsx
 from consumers.exports.snapshot import Row, canonical_json, now, rfc3339
 from consumers.queries import state
@@ -102,6 +103,9 @@ class Return:
     timezone: str
     phase: str | None
     rows: tuple[Row, ...]  # keyed by column key
+    # Where 入院等調整中 was counted: the waiting list's cases once the health centre keeps one,
+    # else its daily counts by district.
+    waiting_source: str = "district_counts"
 
     @property
     def sha256(self) -> str:
@@ -115,6 +119,7 @@ class Return:
             "generated_at": rfc3339(self.generated_at, self.timezone),
             "timezone": self.timezone,
             "phase": self.phase,
+            "waiting_source": self.waiting_source,
             "sha256": self.sha256,
         }
 
@@ -188,7 +193,11 @@ def build_all(
         "as_of_text": rfc3339(as_of, timezone),
     }
     made = []
+    from_cases = waiting.waiting_by_district(cur, [as_of], known_at)
+    waiting_source = "district_counts" if from_cases is None else "cases"
+    values["from_cases"] = from_cases is not None
     cur.register("r_state", state(cur, as_of, known_at, _NO_STALE))
+    cur.register("r_waiting", _waiting_table(from_cases, as_of))
     try:
         for layout in layouts:
             sql = rows_sql(layout)
@@ -199,10 +208,31 @@ def build_all(
             cells = list(zip(*(column.to_pylist() for column in table.columns), strict=True))
             rows = tuple(dict(zip(keys, values, strict=True)) for values in cells)
             stamp = generated_at or now()
-            made.append(Return(layout, as_of, known_at, stamp, timezone, phase, rows))
+            made.append(
+                Return(layout, as_of, known_at, stamp, timezone, phase, rows, waiting_source)
+            )
     finally:
         cur.unregister("r_state")
+        cur.unregister("r_waiting")
     return made
+
+
+def _waiting_table(from_cases: dict[datetime, dict[str, int]] | None, as_of: datetime) -> pa.Table:
+    """Each district's cases waiting as of T (empty when the waiting list is not in use)."""
+    counts = (from_cases or {}).get(as_of, {})
+    return pa.table(
+        {"district": list(counts), "awaiting_admission": list(counts.values())},
+        schema=pa.schema([("district", pa.string()), ("awaiting_admission", pa.int32())]),
+    )
+
+
+# The health centre's counts by district as of T; 入院等調整中 from the waiting list's cases
+# (zero where none waits) once it is in use, so that one list fills the return.
+_COUNTS = f"""
+    SELECT coalesce(n.district, w.district) AS district, n.at_home, n.in_accommodation,
+           CASE WHEN $from_cases THEN coalesce(w.awaiting_admission, 0)
+                ELSE n.awaiting_admission END AS awaiting_admission
+    FROM ({city.COUNTS_AS_OF}) n FULL JOIN r_waiting w ON n.district = w.district"""
 
 
 def rows_sql(layout: Layout) -> str:
@@ -231,7 +261,7 @@ def rows_sql(layout: Layout) -> str:
     order = ", ".join(f"g.{k}" for k in layout.group_by)
     return f"""
         WITH l AS MATERIALIZED ({measures.line_sql("r_state")}),
-        c AS ({city.COUNTS_AS_OF})
+        c AS ({_COUNTS})
         SELECT {columns} FROM ({every}) g ORDER BY g.is_total, {order}"""
 
 

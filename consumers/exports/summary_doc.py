@@ -250,7 +250,7 @@ def footer(summary: MeetingSummary, lang: str) -> str:
     return " · ".join(
         [
             f"{glossary.column('known_at', lang)}: {rfc3339(summary.known_at, summary.timezone)}",
-            _w(f"summary.source.{summary.waiting_source}", lang),
+            _w(f"waiting_source.{summary.waiting_source}", lang),
             f"{_w('summary.sha256', lang)}: {summary.sha256}",
         ]
     )

@@ -163,6 +163,7 @@ st.markdown(
     t("export.survey_meta", as_of=survey_meta["as_of"], known_at=survey_meta["known_at"],
       phase=survey.phase or "—", rows=len(survey.rows), sha=survey_meta["sha256"][:16])
 )  # fmt: skip
+st.caption(glossary.word(f"waiting_source.{survey.waiting_source}", lang()))
 survey_stem = f"bedboard_weekly_survey_{survey_day:%Y%m%d}"
 for cell, (name, (render_survey, mime, suffix)) in zip(
     st.columns([1, 1, 5])[:2], returns.RETURN_FORMATS.items(), strict=False

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,10 @@ from test_exports_log import GOLDEN, write_log
 
 from consumers.exports import returns
 from consumers.rules import Accepted
+from producers import case_forms
+from producers.identity import Identity
 from schemas.events import parse_event
+from schemas.events_v2 import CaseRegistered
 from schemas.topics import TOPIC_OF_TYPE
 
 UPDATE = os.environ.get("BEDBOARD_UPDATE_GOLDEN") == "1"
@@ -124,6 +127,44 @@ def test_the_weekly_survey_equals_the_hand_worked_figures(replica: Path) -> None
         "八王子市",
     )
     assert total["phase"] == "3" and total["as_of"] == "2026-11-25T00:00:00+09:00"
+
+
+def test_once_the_waiting_list_is_kept_its_cases_are_the_people_awaiting_admission(
+    tmp_path: Path,
+) -> None:
+    """The health centre's list replaces its daily count of 入院等調整中: open cases by district
+    as of the cutoff, zero where none waits; the other counts stay the daily ones."""
+    coordinator = Identity("hc.sato", "coordinator")
+    records = fixture_log()
+    before = AS_OF - timedelta(hours=5)
+
+    def register(district: str, at: datetime) -> CaseRegistered:
+        return case_forms.case_register(
+            coordinator, case_ref=f"HC-{len(records):04d}", age_band="70-79",
+            severity="moderate", needs=[], district=district, waiting_at="home",
+            waiting_since=at, now=at,
+        )  # fmt: skip
+
+    def log(event: Any, ingested: datetime) -> None:
+        records.append(("placements", Accepted(event, ingested, 0, len(records))))
+
+    withdrawn = register("中央地区", before)
+    for event in (register("中央地区", before), register("中央地区", before), withdrawn,
+                  register("西部地区", before)):  # fmt: skip
+        log(event, before)
+    log(case_forms.case_withdraw(coordinator, str(withdrawn.case_id), "recovered", now=before),
+        before)  # fmt: skip
+    log(register("西部地区", KNOWN_AT), KNOWN_AT + timedelta(minutes=1))  # known too late
+
+    made = survey(write_log(tmp_path / "replica.duckdb", records))
+    rows = by_district(made)
+    waiting = {district: row["awaiting_admission"] for district, row in rows.items()}
+    assert waiting == {"中央地区": 2, "南部地区": 0, "西部地区": 1, "市合計": 3}
+    assert rows["中央地区"]["at_home"] == HAND["中央地区"]["at_home"]
+    assert made.metadata()["waiting_source"] == "cases"
+    assert survey(write_log(tmp_path / "counts.duckdb", fixture_log())).waiting_source == (
+        "district_counts"
+    )
 
 
 def test_the_phase_picks_the_plan_for_lines_that_leave_secured_out(replica: Path) -> None:
