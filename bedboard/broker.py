@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import random
 import shutil
 import signal
 import socket
@@ -65,15 +66,25 @@ def free_port_pair(host: str = HOST, attempts: int = 50) -> int:
     return free_ports(2, host, attempts)
 
 
-def free_ports(count: int, host: str = HOST, attempts: int = 50) -> int:
-    """A free port P such that P + 1, ..., P + count - 1 are free too."""
+def free_ports(count: int, host: str = HOST, attempts: int = 200) -> int:
+    """A free port P such that P + 1, ..., P + count - 1 are free too, below the range the kernel
+    hands out to outgoing connections: a port from that range can be taken by any client's
+    socket between this probe and the broker's bind, or while a stopped node is down."""
+    low, high = _listening_range()
     for _ in range(attempts):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.bind((host, 0))
-            port = int(probe.getsockname()[1])
-        if port + count <= 65536 and all(port_free(p, host) for p in range(port, port + count)):
+        port = random.randrange(low, high - count)
+        if all(port_free(p, host) for p in range(port, port + count)):
             return port
-    raise BrokerError(f"found no {count} free consecutive ports on {host}")
+    raise BrokerError(f"found no {count} free consecutive ports on {host} in {low}-{high}")
+
+
+def _listening_range() -> tuple[int, int]:
+    """Ports for our own listeners: from 10000 up to the kernel's ephemeral range."""
+    try:
+        first = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        first = 32768  # Linux's default; elsewhere a collision only costs a retry
+    return (10000, first) if first > 11000 else (first, 65536)
 
 
 def start(

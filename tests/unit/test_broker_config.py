@@ -302,3 +302,13 @@ def test_broker_status_of_a_stopped_cluster_lists_every_node(tmp_path: Path) -> 
         ["3", "-", "29096/29097", "stopped"],
     ]
     assert lines[4] == "bootstrap: 127.0.0.1:29092,127.0.0.1:29094,127.0.0.1:29096"
+
+
+def test_free_ports_lie_below_the_range_outgoing_connections_take() -> None:
+    """A client's socket cannot take a broker's port between the probe and the bind, nor while
+    a node is stopped for a test: the ports come from below the kernel's ephemeral range."""
+    low, high = (int(n) for n in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    for _ in range(20):
+        port = broker.free_ports(6)
+        assert not low <= port <= high and not low <= port + 5 <= high
+        assert all(broker.port_free(p) for p in range(port, port + 6))
