@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.core import Row, median, missing, now_utc, timed
+from bench.core import Row, median, now_utc, timed
 from bench.env import Context
 from bench.reports import BED_TYPES, JST
-from consumers import queries
+from consumers import queries, trends
 from consumers.schema import connect
 
 log = logging.getLogger("bench")
@@ -112,6 +112,8 @@ def build(path: Path, facilities: int, per_year: int, end: datetime) -> dict[str
     for statement in filter(str.strip, BUILD.split(";\n")):
         names = {k: v for k, v in params.items() if f"${k}" in statement}
         con.execute(statement, names)
+    # The trend's sums as the roll-up leaves them (tests/unit/test_trends.py holds the two equal).
+    trends.backfill(con)
     con.execute("CHECKPOINT")
     lines = con.execute("SELECT count(*) FROM capacity_lines").fetchone()[0]  # type: ignore[index]
     con.close()
@@ -168,11 +170,10 @@ def measure(ctx: Context) -> list[Row]:
             "board": lambda: queries.board(cur),
             "state": lambda: queries.state(cur, as_of, end, timedelta(hours=6)),
         }
-        if hasattr(queries, "trend"):
-            timings["trend"] = lambda: queries.trend(
-                cur, end - timedelta(days=30), end, timedelta(days=1), by="district"
-            )
+        month = (end - timedelta(days=30), end, timedelta(days=1))
+        timings["trend"] = lambda: queries.trend(cur, *month, by="district")
         found = {name: _median_ms(fn, runs) for name, fn in timings.items()}
+        kept = trends.fast(cur, "district", trends.parameters(*month)) is not None
         ctx.shared["board_query_ms"] = found["board"][0]
     finally:
         con.close()
@@ -188,12 +189,10 @@ def measure(ctx: Context) -> list[Row]:
             "full scan", found["state"][1],
             f"as of {as_of.isoformat()}; {found['state'][0] / scan:.1f}× the scan"),
     ]  # fmt: skip
-    if "trend" in found:
-        rows.append(
-            Row("queries", "30-day district trend (queries.trend)", found["trend"][0], "ms",
-                "≤ 150", "full scan", found["trend"][1],
-                f"daily steps, by district; {found['trend'][0] / scan:.1f}× the scan")
-        )  # fmt: skip
-    else:
-        rows.append(missing("queries", "30-day district trend", "ms", "≤ 150", "no queries.trend"))
+    source = "the kept sums" if kept else "recomputed from the lines (a line taken in after end)"
+    rows.append(
+        Row("queries", "30-day district trend (queries.trend)", found["trend"][0], "ms",
+            "≤ 150", "full scan", found["trend"][1],
+            f"daily steps, by district, from {source}; {found['trend'][0] / scan:.1f}× the scan")
+    )  # fmt: skip
     return rows

@@ -11,8 +11,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from consumers.city import secured_sql
 from consumers.rules import NEWEST, available_sql, occupancy_sql, overdue_sql, stale_sql
+from consumers.trends import trend as trend  # where it lives now; read from here
 from consumers.waiting import HOLD_CTES
 
 # One row per (facility, bed type) current as of T and known by K: the design's "Time" rule.
@@ -235,98 +235,6 @@ def open_alerts(cur: duckdb.DuckDBPyConnection) -> pa.Table:
         "SELECT alert_id, facility_id, kind, detail, raised_at FROM alerts "
         "WHERE cleared_at IS NULL ORDER BY raised_at DESC"
     ).to_arrow_table()
-
-
-# The as-of state at every bucket without one query per bucket: the state at `start` (found as
-# in _STATE), then every later line contributes the change it makes to its (facility, bed type);
-# changes are summed per bucket and a running sum over the buckets gives the totals. Lines are
-# ordered as the state orders them, so that of two lines at the same occurred_at the later ingest
-# is the one left standing (their changes add up to it). Cost grows with the lines after `start`.
-_TREND_KNOWN = (
-    "ingested_at <= $known_at AND ($bed_types IS NULL OR list_contains($bed_types, bed_type))"
-)
-_TREND = f"""
-WITH newest_line AS (
-    SELECT facility_id, bed_type, max(occurred_at) AS occurred_at FROM capacity_lines
-    WHERE occurred_at <= $start AND {_TREND_KNOWN} GROUP BY ALL),
-raw AS (
-    SELECT * FROM capacity_lines SEMI JOIN newest_line USING (facility_id, bed_type, occurred_at)
-    WHERE occurred_at <= $start AND {_TREND_KNOWN}
-    UNION ALL
-    SELECT * FROM capacity_lines
-    WHERE occurred_at > $start AND occurred_at <= $end AND {_TREND_KNOWN}),
-lines AS (
-    SELECT r.facility_id, r.bed_type, r.usable, r.occupied, r.occurred_at, r.ingested_at,
-           r.src_partition, r.src_offset, {available_sql("r.usable", "r.occupied")} AS available,
-           {secured_sql("r.secured", "f.secured_beds", "$phase", "r.bed_type", "r.usable")}
-               AS secured,
-           coalesce(f.district, '') AS district
-    FROM raw r LEFT JOIN facilities f USING (facility_id)
-    WHERE $districts IS NULL OR list_contains($districts, coalesce(f.district, ''))),
-changes AS (
-    SELECT {{group}} AS grp,
-           greatest(ceil(epoch(occurred_at - $start) / $step_s), 0)::BIGINT AS bucket,
-           usable - coalesce(lag(usable) OVER w, 0) AS d_usable,
-           occupied - coalesce(lag(occupied) OVER w, 0) AS d_occupied,
-           available - coalesce(lag(available) OVER w, 0) AS d_available,
-           secured - coalesce(lag(secured) OVER w, 0) AS d_secured,
-           CASE WHEN lag(usable) OVER w IS NULL THEN 1 ELSE 0 END AS d_lines
-    FROM lines
-    -- The hash first: comparing one integer sorts faster than two strings; they break its ties.
-    WINDOW w AS (PARTITION BY hash(facility_id, bed_type), facility_id, bed_type
-                 ORDER BY occurred_at, ingested_at, src_partition, src_offset)),
-per_bucket AS (
-    SELECT grp, bucket, sum(d_usable) AS du, sum(d_occupied) AS dox, sum(d_available) AS da,
-           sum(d_secured) AS ds, sum(d_lines) AS dn
-    FROM changes GROUP BY ALL),
-grid AS (
-    SELECT g.grp, b.bucket FROM (SELECT DISTINCT grp FROM per_bucket) g
-    CROSS JOIN range(0, $buckets) b(bucket))
-SELECT $start + to_seconds(grid.bucket * $step_s) AS "at", grid.grp AS "group",
-       sum(coalesce(du, 0)) OVER s AS usable, sum(coalesce(dox, 0)) OVER s AS occupied,
-       sum(coalesce(da, 0)) OVER s AS available, sum(coalesce(ds, 0)) OVER s AS secured,
-       sum(coalesce(dn, 0)) OVER s AS lines
-FROM grid LEFT JOIN per_bucket USING (grp, bucket)
-WINDOW s AS (PARTITION BY grid.grp ORDER BY grid.bucket)
-ORDER BY "group", "at"
-"""
-
-
-def trend(
-    cur: duckdb.DuckDBPyConnection,
-    start: datetime,
-    end: datetime,
-    step: timedelta,
-    *,
-    by: str = "bed_type",
-    bed_types: list[str] | None = None,
-    districts: list[str] | None = None,
-    known_at: datetime | None = None,
-    phase: str | None = None,
-) -> pa.Table:
-    """Totals of the as-of state at start, start + step, ... up to end, per bed type or district.
-
-    Columns: at (UTC), group (a bed type code or a district, '' for unregistered sources),
-    usable, occupied, available (free beds summed per line, as on the board), secured (確保病床,
-    each line's as the returns resolve it, the registry's plan taken at `phase`: the phase now,
-    so that the line shows what the current plan asks against ready beds) and lines (how many
-    facility x bed type lines the totals cover).
-    """
-    if by not in ("bed_type", "district"):
-        raise ValueError("by must be 'bed_type' or 'district'")
-    step_s = step.total_seconds()
-    buckets = int((end - start).total_seconds() // step_s) + 1
-    params = {
-        "start": start,
-        "end": start + timedelta(seconds=step_s * (buckets - 1)),
-        "step_s": step_s,
-        "buckets": buckets,
-        "known_at": known_at or end,
-        "bed_types": bed_types,
-        "districts": districts,
-        "phase": phase,
-    }
-    return cur.sql(_TREND.format(group=by), params=params).to_arrow_table()
 
 
 # --- Reads for staff and coordination: report form, inbox, placements, notices (issue 5) -------

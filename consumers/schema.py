@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from consumers import trends
+
 SCHEMA = """
 -- Times are TIMESTAMPTZ: they come out aware (UTC, the session zone) all the way to the page.
 CREATE TABLE IF NOT EXISTS offsets (
@@ -77,6 +79,18 @@ CREATE TABLE IF NOT EXISTS cases (
 CREATE TABLE IF NOT EXISTS step_down (
     event_id VARCHAR, facility_id VARCHAR, lower_care INTEGER, home INTEGER, note VARCHAR,
     occurred_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, src_partition INTEGER, src_offset BIGINT);
+-- The trend's sums (consumers/trends.py): each line's change against the line before it, and
+-- those changes summed per span of days (1, 16, 256; days since 1970), current district and
+-- bed type, for the days before trend_marks.sums_until.
+CREATE TABLE IF NOT EXISTS line_changes (
+    facility_id VARCHAR, bed_type VARCHAR, occurred_at TIMESTAMPTZ, usable INTEGER,
+    occupied INTEGER, available INTEGER, secured INTEGER, unsaid INTEGER, unsaid_usable INTEGER,
+    lines INTEGER);
+CREATE TABLE IF NOT EXISTS district_sums (
+    span INTEGER, first_day INTEGER, district VARCHAR, bed_type VARCHAR, usable BIGINT,
+    occupied BIGINT, available BIGINT, secured BIGINT, lines BIGINT,
+    PRIMARY KEY (span, first_day, district, bed_type));
+CREATE TABLE IF NOT EXISTS trend_marks (sums_until INTEGER);
 CREATE TABLE IF NOT EXISTS alerts (
     alert_id VARCHAR PRIMARY KEY, facility_id VARCHAR, kind VARCHAR, detail VARCHAR,
     raised_at TIMESTAMPTZ, cleared_at TIMESTAMPTZ);
@@ -181,3 +195,4 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     if naive:  # times were kept as naive UTC before: the session zone (UTC) reads them right
         alters = "".join(f'ALTER TABLE "{t}" ALTER "{c}" TYPE TIMESTAMPTZ;' for t, c in naive)
         con.execute(f"BEGIN TRANSACTION; {alters} COMMIT")
+    trends.backfill(con)  # a replica written before the trend's sums were kept

@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from consumers import placing
+from consumers import placing, trends
 from consumers.bulk import Checked, Raw
 from consumers.columns import (
     REJECTED_COLUMNS,
@@ -221,9 +221,11 @@ class Store:
         """Reports and their lines go to DuckDB as Arrow columns (REPORTS_SCHEMA)."""
         con = self.con
         con.register("b_reports", reports)
-        con.register("b_lines", line_columns(reports))
+        lines = line_columns(reports)
+        con.register("b_lines", lines)
         con.execute(f"INSERT INTO capacity_reports SELECT {REPORT_COLUMNS} FROM b_reports")
         con.execute(f"INSERT INTO capacity_lines SELECT {LINE_COLUMNS} FROM b_lines")
+        trends.record(con, len(lines))  # before current_beds moves on: lines follow its rows
         # MERGE takes each key once: a facility that reported twice in this batch is reduced to
         # its newest values first (a ranking that small batches, the live case, can skip).
         facilities = reports.column("facility_id")
@@ -254,7 +256,11 @@ class Store:
             *_cadence(getattr(e, "reporting", None)),  # v2: the reporting cadence
         ]
         values = ", ".join("?" * len(row))
+        before = self.con.execute(
+            "SELECT district FROM facilities WHERE facility_id = ?", [e.facility_id]
+        ).fetchall()
         self.con.execute(f"INSERT OR REPLACE INTO facilities VALUES ({values})", row)
+        trends.moved(self.con, e.facility_id, before[0][0] if before else None, e.district)
         self.con.execute(f"INSERT INTO facility_history VALUES ({values})", row)
 
     def _city(self, record: Accepted) -> None:
