@@ -58,13 +58,26 @@ def _slot_start(slot: int) -> datetime:
     return datetime.fromtimestamp(slot * CACHE_S, UTC)
 
 
+Moment = tuple[str, int]  # (replica file, slot): the key of everything shared per slot
+
+
+def moment() -> Moment:
+    """This process's replica and the current slot (dashboard.views keys its frames by it)."""
+    return _path(), _slot()
+
+
+def moment_start(at: Moment) -> datetime:
+    """When a slot began: the `now` of everything made for it."""
+    return _slot_start(at[1])
+
+
 # One resource per (replica, slot): every session of the process reads the same frame. A copy per
 # session (st.cache_data unpickles one on every call) and the per-row rules run again in every
 # session on every refresh cost ~0.5 s of CPU per refresh at 8,000 facilities.
-_SHARED = {"ttl": 4 * CACHE_S, "max_entries": 8, "show_spinner": False}
+SHARED = {"ttl": 4 * CACHE_S, "max_entries": 8, "show_spinner": False}
 
 
-@st.cache_resource(**_SHARED)  # type: ignore[call-overload]
+@st.cache_resource(**SHARED)  # type: ignore[call-overload]
 def _board(path: str, slot: int) -> pd.DataFrame:
     del slot  # the cache's key
     with _cursor(path) as cur:
@@ -76,28 +89,30 @@ def board() -> pd.DataFrame:
     return _board(_path(), _slot())
 
 
-@st.cache_resource(**_SHARED)  # type: ignore[call-overload]
+@st.cache_resource(**SHARED)  # type: ignore[call-overload]
 def _enriched(path: str, slot: int, stale_after: timedelta) -> pd.DataFrame:
     return model.enrich(_board(path, slot), _slot_start(slot), stale_after)
 
 
-def enriched_board() -> pd.DataFrame:
+def enriched_board(at: Moment | None = None) -> pd.DataFrame:
     """The board with each line's level and staleness, as of its slot (shared: read-only)."""
-    return _enriched(_path(), _slot(), settings().stale_after)
+    path, slot = at or moment()
+    return _enriched(path, slot, settings().stale_after)
 
 
-@st.cache_resource(**_SHARED)  # type: ignore[call-overload]
+@st.cache_resource(**SHARED)  # type: ignore[call-overload]
 def _board_rows(path: str, slot: int, stale_after: timedelta, bed_types: tuple[str, ...]) -> Any:
     board = _enriched(path, slot, stale_after)
     return model.board_rows(board[board["registered"]], list(bed_types))
 
 
-def board_rows(bed_types: tuple[str, ...]) -> pd.DataFrame:
+def board_rows(bed_types: tuple[str, ...], at: Moment | None = None) -> pd.DataFrame:
     """One row per registered facility with these bed types' columns (shared: read-only)."""
-    return _board_rows(_path(), _slot(), settings().stale_after, bed_types)  # type: ignore[no-any-return]
+    path, slot = at or moment()
+    return _board_rows(path, slot, settings().stale_after, bed_types)  # type: ignore[no-any-return]
 
 
-@st.cache_resource(**_SHARED)  # type: ignore[call-overload]
+@st.cache_resource(**SHARED)  # type: ignore[call-overload]
 def _derived_alerts(
     path: str, slot: int, threshold: float, stale_after: timedelta
 ) -> list[model.Alert]:
@@ -105,10 +120,11 @@ def _derived_alerts(
     return model.derived_alerts(board, threshold, now=_slot_start(slot), stale_after=stale_after)
 
 
-def derived_alerts() -> list[model.Alert]:
+def derived_alerts(at: Moment | None = None) -> list[model.Alert]:
     """Alerts read off the board by the alert processor's rule (shared)."""
     config = settings()
-    return _derived_alerts(_path(), _slot(), config.occupancy_alert_threshold, config.stale_after)
+    path, slot = at or moment()
+    return _derived_alerts(path, slot, config.occupancy_alert_threshold, config.stale_after)
 
 
 @st.cache_data(ttl=CACHE_S, show_spinner=False)
@@ -368,16 +384,17 @@ def phase(now: datetime) -> tuple[str | None, datetime | None]:
     return _phase(_path(), moment)
 
 
-@st.cache_resource(**_SHARED)  # type: ignore[call-overload]
+@st.cache_resource(**SHARED)  # type: ignore[call-overload]
 def _secured(path: str, slot: int, phase: str | None) -> tuple[pd.DataFrame, bool]:
     lines = secured.with_secured(_board(path, slot), phase)
     return lines, secured.reports_v2(lines)
 
 
-def board_secured(now: datetime) -> pd.DataFrame:
+def board_secured(now: datetime, at: Moment | None = None) -> pd.DataFrame:
     """The board's lines with their secured beds (確保病床) at the current phase, and gaps
     (shared: read-only)."""
-    return _secured(_path(), _slot(), phase(now)[0])[0]
+    path, slot = at or moment()
+    return _secured(path, slot, phase(now)[0])[0]
 
 
 def reports_v2(now: datetime) -> bool:

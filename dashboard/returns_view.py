@@ -28,12 +28,11 @@ def has_v2(lines: pd.DataFrame) -> bool:
     return secured.reports_v2(lines)
 
 
-def secured_metrics(lines: pd.DataFrame) -> None:
+def secured_metrics(total: secured.CityBeds) -> None:
     """確保 · 使用率 (of secured) · short · 酸素 · 居室: one row of numbers.
 
     Ready-now beds are the row above's 即応病床数 already: not said twice under one name.
     """
-    total = secured.city_beds(lines)
     cells = st.container(key="tiles_secured").columns(5)
     cells[0].metric(t("secured.secured"), number(total.secured), border=True)
     cells[1].metric(
@@ -50,25 +49,16 @@ def secured_metrics(lines: pd.DataFrame) -> None:
     cells[4].metric(t("bed_type.accommodation_room"), rooms, border=True)
 
 
-def short_list(lines: pd.DataFrame, names: dict[str, str]) -> None:
-    """Hospitals whose ready beds fall short of their secured beds: the gap Tokyo publishes."""
-    short = secured.short_facilities(lines)
+def short_list(short: pd.DataFrame) -> None:
+    """Hospitals whose ready beds fall short of their secured beds: the gap Tokyo publishes
+    (dashboard.views.short_table's rows)."""
     if short.empty:
         st.caption(t("secured.short_none"))
         return
-    label = t("secured.short", n=number(len(short)), beds=number(int(short["short"].sum())))
+    gap = int(short[t("secured.gap")].sum())
+    label = t("secured.short", n=number(len(short)), beds=number(gap))
     with st.expander(f":material/warning: {label}"):
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    t("col.facility"): short["facility_id"].map(lambda f: names.get(f, f)),
-                    t("secured.secured"): short["secured"],
-                    t("column.usable"): short["ready"],
-                    t("secured.gap"): short["short"],
-                }
-            ),
-            hide_index=True,
-        )
+        st.dataframe(short.drop(columns="facility_id"), hide_index=True)
 
 
 def survey_preview(made: returns.Return) -> pd.DataFrame:

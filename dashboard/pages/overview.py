@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
-from consumers.rules import occupancy_rate
-from dashboard import auth, data, model, returns_view, rhythm
+from dashboard import auth, data, model, returns_view, rhythm, views
 from dashboard.formats import ago, facilities, local_time, number, percent
 from dashboard.texts import bed_label, lang, t
 from dashboard.widgets import REFRESH_S, escape_markdown, level_text
@@ -22,7 +18,8 @@ NOTICE_BOX = {"critical": st.error, "warning": st.warning, "info": st.info}
 def overview() -> None:
     config = data.settings()
     now = data.now()
-    board = data.enriched_board()
+    at = data.moment()  # what every session shows in this slot is made once (dashboard.views)
+    board = data.enriched_board(at)
 
     st.subheader(t("overview.title"))
     returns_view.phase_banner(now)
@@ -32,17 +29,17 @@ def overview() -> None:
     else:
         city_kpis(board)
         if data.reports_v2(now):  # a city that reports only v1 sees the page as before
-            returns_view.secured_metrics(data.board_secured(now))
-        facility_kpis(board, config.stale_after.total_seconds() / 3600)
+            returns_view.secured_metrics(views.city_beds(now, at))
+        facility_kpis(views.facility_counts(at), config.stale_after.total_seconds() / 3600)
     left, right = st.columns([3, 2], gap="large")
     with left:
         if not board.empty:
             st.markdown(f"**{t('overview.by_type')}**")
-            bed_type_table(board)
+            bed_type_table(views.by_bed_type(at))
             st.caption(t("legend"))
     with right:
         notices(now)
-        alerts(board, now)
+        alerts(at)
         step_down(now)
 
 
@@ -87,8 +84,7 @@ def city_kpis(board: pd.DataFrame) -> None:
         st.caption(t("hold.count", n=number(held)), help=t("hold.help"))
 
 
-def facility_kpis(board: pd.DataFrame, stale_hours: float) -> None:
-    counts = model.facility_counts(board)
+def facility_kpis(counts: dict[str, int], stale_hours: float) -> None:
     columns = st.container(key="tiles_facilities").columns(4)
     for column, key in zip(columns, ("open", "limited", "closed"), strict=False):
         label = f"{model.ACCEPTING_ICONS[key]} {t('accepting.' + key)}"
@@ -101,8 +97,7 @@ def facility_kpis(board: pd.DataFrame, stale_hours: float) -> None:
     )
 
 
-def bed_type_table(board: pd.DataFrame) -> None:
-    per_type = model.by_bed_type(board)
+def bed_type_table(per_type: pd.DataFrame) -> None:
     shown = pd.DataFrame(
         {
             t("column.bed_type"): per_type["bed_type"].map(bed_label),
@@ -146,64 +141,21 @@ def notices(now) -> None:  # noqa: ANN001
         NOTICE_BOX.get(notice.severity, st.info)(f"{body}  \n*{escape_markdown(when)}*")
 
 
-def alerts(board: pd.DataFrame, now) -> None:  # noqa: ANN001
+def alerts(at: data.Moment) -> None:
     st.markdown(f"**{t('overview.alerts')}**")
-    names = facility_names(board)
-    raised = data.alerts()
-    if not raised.empty:
-        rows = [_raised_row(row, names, now) for row in raised.itertuples(index=False)]
-    else:
-        rows = [_derived_row(a, names, now) for a in data.derived_alerts()]
-        if rows:
-            st.caption(t("overview.alerts_derived"))
-    if not rows:
+    rows, derived = views.alert_table(lang(), at)
+    if rows.empty:
         st.caption(t("overview.no_alerts"))
         return
+    if derived:
+        st.caption(t("overview.alerts_derived"))
     st.dataframe(
-        pd.DataFrame(rows),
+        rows,
         hide_index=True,
         height=min(38 + 35 * len(rows), 420),
         column_config={t("col.kind"): st.column_config.TextColumn(width="small"),
                        t("col.detail"): st.column_config.TextColumn(width="large")},
     )  # fmt: skip
-
-
-def facility_names(board: pd.DataFrame) -> dict[str, str]:
-    return model.names_by_id(board.drop_duplicates("facility_id"), lang())
-
-
-def _derived_row(alert: model.Alert, names: dict[str, str], now) -> dict[str, str]:  # noqa: ANN001
-    if alert.kind in ("over_capacity", "occupancy_high"):
-        key = "alert.over_detail" if alert.kind == "over_capacity" else "alert.occupancy_detail"
-        rate = percent(occupancy_rate(alert.usable or 0, alert.occupied or 0))
-        detail = t(key, bed=bed_label(alert.bed_type or ""), occupied=number(alert.occupied),
-                   usable=number(alert.usable), rate=rate)  # fmt: skip
-    else:
-        detail = t("alert.stale_detail", ago=ago(alert.since, now)) if alert.since else ""
-    return {
-        t("col.kind"): t("alert." + alert.kind),
-        t("col.facility"): names.get(alert.facility_id, alert.facility_id),
-        t("col.detail"): detail,
-    }
-
-
-def _raised_row(row, names: dict[str, str], now) -> dict[str, str]:  # noqa: ANN001
-    """An alert from the alert processor, worded like the derived ones, with when it was raised."""
-    try:
-        detail = json.loads(row.detail or "{}")
-    except ValueError:
-        detail = {}
-    since = detail.get("last_report") or detail.get("reported_at")
-    alert = model.Alert(
-        row.kind, row.facility_id or "", None, detail.get("bed_type"),
-        detail.get("usable"), detail.get("occupied"),
-        datetime.fromisoformat(since) if since else None,
-    )  # fmt: skip
-    if row.kind not in model.ALERT_KINDS:  # a kind from a newer alert processor
-        return {t("col.kind"): row.kind, t("col.facility"): names.get(alert.facility_id, "")}
-    return _derived_row(alert, names, now) | {
-        t("col.since"): local_time(row.raised_at, data.settings().zone)
-    }
 
 
 overview()

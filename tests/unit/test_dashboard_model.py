@@ -29,7 +29,7 @@ def line(fid: str, bed: str, usable: int, occupied: int, *, accepting: str | Non
             "available": max(usable - occupied, 0),
             "occupancy_rate": occupied / usable if usable else None,
             "reported_at": reported, "last_report": reported, "last_ingest": reported,
-            "accepting": accepting, "ed_status": "normal"}  # fmt: skip
+            "accepting": accepting, "ed_status": "normal", "held": 0, "arriving": 0}  # fmt: skip
 
 
 def board(*lines: dict) -> pd.DataFrame:
@@ -179,6 +179,22 @@ def test_board_rows_pivot_bed_types_and_sort() -> None:
     a = rows.set_index("facility_id").loc["A"]
     assert (a["avail:adult_icu"], a["level:adult_icu"], a["total_available"]) == (0, "full", 4)
     assert pd.isna(rows.set_index("facility_id").loc["B", "avail:adult_icu"])
+
+
+def test_board_rows_count_the_beds_held_or_arriving_on_the_chosen_types_only() -> None:
+    held = line("A", "hcu", 5, 1) | {"held": 2, "arriving": 1}
+    city = board(held, line("A", "adult_icu", 4, 0) | {"held": 5}, line("B", "hcu", 9, 0))
+
+    rows = model.board_rows(city, ["hcu"]).set_index("facility_id")
+    assert (rows.loc["A", "held"], rows.loc["B", "held"]) == (3, 0)
+
+
+def test_among_is_isin() -> None:
+    ids = pd.Series(["A", "B", None, "C"], dtype="string[pyarrow]")
+    allowed = pd.Series(["C", "A"], dtype="string[pyarrow]")
+
+    assert list(model.among(ids, allowed)) == list(ids.isin(allowed).fillna(False))
+    assert list(model.among(ids, allowed)) == [True, False, False, True]
 
 
 @dataclass
