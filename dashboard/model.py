@@ -168,20 +168,22 @@ def derived_alerts(
 ) -> list[Alert]:
     """Alerts read off the board when the alert processor has written none: the same rule."""
     # One pass over plain columns: a pandas group per facility cost ~1 ms each, 8 s a refresh
-    # for a country, in every session showing the overview.
-    columns = ("facility_id", "name_ja", "accepting", "last_report", "bed_type", "usable",
-               "occupied", "reported_at")  # fmt: skip
+    # for a country, in every session showing the overview. Times as plain datetimes made in
+    # C, made aware only where used: a pandas Timestamp per line was 0.4 s of the pass.
+    columns = ("facility_id", "name_ja", "accepting", "bed_type", "usable", "occupied")
+    values = [board[column].tolist() for column in columns]
+    values += [_utc_times(board["last_report"]), _utc_times(board["reported_at"])]
     facilities: dict[Any, tuple[tuple[Any, Any, Any], dict[str, tuple[int, int, Any]]]] = {}
-    for facility_id, name, accepting, last, bed_type, usable, occupied, reported in zip(
-        *(board[column].tolist() for column in columns), strict=True
+    for facility_id, name, accepting, bed_type, usable, occupied, last, reported in zip(
+        *values, strict=True
     ):
         _, lines = facilities.setdefault(facility_id, ((name, accepting, last), {}))
         lines[bed_type] = (int(usable), int(occupied), reported)  # the last line of a type counts
     found: list[Alert] = []
-    for facility_id, ((name, accepting, last_report), by_type) in facilities.items():
+    for facility_id, ((name, accepting, naive_last), by_type) in facilities.items():
         name = name if isinstance(name, str) else None
+        last = _aware(naive_last)
         counts = [(code, usable, occupied) for code, (usable, occupied, _) in by_type.items()]
-        last = pd.Timestamp(last_report).to_pydatetime()
         conditions = alert_conditions(
             counts, accepting, last, now, threshold=threshold, stale_after=stale_after
         )
@@ -190,9 +192,21 @@ def derived_alerts(
                 found.append(Alert(kind, str(facility_id), name, since=last))
                 continue
             usable, occupied, reported = by_type[bed_type]
-            found.append(Alert(kind, str(facility_id), name, bed_type, usable, occupied, reported))
+            found.append(
+                Alert(kind, str(facility_id), name, bed_type, usable, occupied, _aware(reported))
+            )
     order = {kind: i for i, kind in enumerate(ALERT_KINDS)}
     return sorted(found, key=lambda a: (order[a.kind], a.facility_id, a.bed_type or ""))
+
+
+def _utc_times(times: pd.Series) -> list[datetime | None]:
+    """A time column as naive UTC datetimes (None for none), converted by numpy in C."""
+    naive = pd.to_datetime(times, utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
+    return naive.astype(object).tolist()  # type: ignore[no-any-return]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=UTC)
 
 
 # --- Find a bed -----------------------------------------------------------------------------
