@@ -34,16 +34,18 @@ class Sizes:
     screen_runs: int
     api_submissions: int
     api_runs: int
-    viewers_steps: tuple[int, ...]  # sessions on one dashboard process, step by step
-    viewers_steps_city: tuple[int, ...]
+    viewers_steps_city: tuple[int, ...]  # sessions on the dashboard processes, step by step
+    viewers_steps_prefecture: tuple[int, ...]  # also ramped over two processes
+    viewers_steps_country: tuple[int, ...]
     viewers_warm_s: float  # after each step's new sessions opened, before timing
     viewers_hold_s: float  # each step's timed window
+    viewers_budget_s: float  # of stepping up, per ramp (four ramps)
 
 
 # 8,000 facilities x 8 bed types x 156 reports a year (one every ~2.3 days) = 9.98M bed lines.
 FULL = Sizes(
     replay_reports=1_000_000,
-    naive_reports=1_500,
+    naive_reports=500,  # at ~14 reports/s, 36 s a run: its rate, not its size, is the baseline
     replay_runs=3,
     latency_rate=200,
     latency_seconds=60,
@@ -54,10 +56,13 @@ FULL = Sizes(
     screen_runs=5,
     api_submissions=5_000,
     api_runs=3,
-    viewers_steps=(1, 2, 4, 8, 16),
-    viewers_steps_city=(2, 4, 8, 16, 32),
+    # Steps of about 1.5x: "sessions within the bound" is only as fine as the steps.
+    viewers_steps_city=(8, 16, 32),
+    viewers_steps_prefecture=(4, 6, 9, 14, 20, 30, 45, 68, 100),
+    viewers_steps_country=(1, 2, 4, 6, 9, 14, 20, 30, 45),
     viewers_warm_s=5,
-    viewers_hold_s=20,
+    viewers_hold_s=15,
+    viewers_budget_s=90,
 )
 QUICK = Sizes(
     replay_reports=2_000,
@@ -72,10 +77,12 @@ QUICK = Sizes(
     screen_runs=1,
     api_submissions=200,
     api_runs=1,
-    viewers_steps=(1, 2),
     viewers_steps_city=(1, 2),
+    viewers_steps_prefecture=(1, 2),
+    viewers_steps_country=(1, 2),
     viewers_warm_s=1,
     viewers_hold_s=6,
+    viewers_budget_s=30,
 )
 
 

@@ -68,6 +68,10 @@ def results_section(rows: list[Row], payload: dict[str, Any], results_file: str)
             f"Last run: {payload['started_at']} ({payload['mode']}, "
             f"{payload['minutes']:.1f} min); raw numbers in `{results_file}`.",
             "",
+            "Minutes per measure: "
+            + ", ".join(f"{k} {v:.1f}" for k, v in payload.get("measure_minutes", {}).items())
+            + ".",
+            "",
             f"Machine: {facts}.",
             "",
             table(rows),

@@ -71,10 +71,12 @@ async def hold(crowd: Crowd, seconds: float) -> dict[str, Any]:
     """Every refresh asked for in the next `seconds`, and what it cost the servers."""
     pids = [s["pid"] for s in crowd.plan["servers"]]
     cpu0 = [cpu_s(p) for p in pids]
+    client0 = time.process_time()
     start = time.monotonic()
     await asyncio.sleep(seconds)
     end = time.monotonic()
     cpu = [cpu_s(p) - c for p, c in zip(pids, cpu0, strict=True)]
+    client = time.process_time() - client0
     rss = [rss_mb(p) for p in pids]
     deadline = end + LATE_S
     while time.monotonic() < deadline and any(v.waiting(start, end) for _, _, v in crowd.viewers):
@@ -98,6 +100,9 @@ async def hold(crowd: Crowd, seconds: float) -> dict[str, Any]:
         "p95_by_page": {p: percentile(t, 95) for p, t in by_page.items() if t},
         "server_cpu_s": cpu,
         "rss_mb": rss,
+        # The same two cores run these clients and whatever else the machine does: say how much.
+        "client_cpu_s": client,
+        "load_average_1m": os.getloadavg()[0],
     }
 
 
