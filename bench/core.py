@@ -56,13 +56,14 @@ FULL = Sizes(
     screen_runs=5,
     api_submissions=5_000,
     api_runs=3,
-    # Steps of about 1.5x: "sessions within the bound" is only as fine as the steps.
-    viewers_steps_city=(8, 16, 32),
-    viewers_steps_prefecture=(4, 6, 9, 14, 20, 30, 45, 68, 100),
-    viewers_steps_country=(1, 2, 4, 6, 9, 14, 20, 30, 45),
+    # Steps of about 1.5x ("sessions within the bound" is only as fine as the steps), from
+    # where a ramp is still far from saturating, so that it gets there within its budget.
+    viewers_steps_city=(8, 32),
+    viewers_steps_prefecture=(10, 20, 30, 45, 68, 100),
+    viewers_steps_country=(4, 8, 12, 18, 27, 40),
     viewers_warm_s=5,
     viewers_hold_s=15,
-    viewers_budget_s=90,
+    viewers_budget_s=100,  # twice that over two processes
 )
 QUICK = Sizes(
     replay_reports=2_000,
