@@ -174,9 +174,9 @@ def _two_rows(scale: Scale, one: dict[str, Any], two: dict[str, Any]) -> list[Ro
                f"the clients {last['client_cpu_s']:.1f} s in {last['seconds']:.0f} s")  # fmt: skip
     return [
         Row("viewers", f"{label}: sessions with p95 ≤ {BOUND_S:g} s, one process", alone,
-            "sessions", baseline="baseline", note=f"{alone_min}{alone}: the ramp above"),
+            "sessions", baseline="baseline", note=f"{alone_min and 'at least; '}the ramp above"),
         Row("viewers", f"{label}: sessions with p95 ≤ {BOUND_S:g} s, two processes", both,
-            "sessions", note=f"{both_min}{both}; sessions split evenly, the same steps; "
+            "sessions", note=f"{both_min and 'at least; '}sessions split evenly, the same steps; "
             f"steps {_steps(two['steps'])}; load average {_loads(two['steps'])}{cpu}"),
         Row("viewers", f"{label}: two processes ÷ one, sessions within the bound",
             both / alone if alone else None, "×", baseline="one process",
