@@ -165,6 +165,7 @@ def _two_rows(scale: Scale, one: dict[str, Any], two: dict[str, Any]) -> list[Ro
     """Sessions within the bound on two processes (clients split evenly) against one."""
     label = f"{scale.name} ({scale.facilities:,} facilities)"
     (alone, alone_min), (both, both_min) = _best(one), _best(two)
+    alone_note, both_note = alone_min and f"at least {alone}; ", both_min and f"at least {both}; "
     last = two["steps"][-1] if two["steps"] else None
     cpu = ""
     if last:
@@ -174,9 +175,9 @@ def _two_rows(scale: Scale, one: dict[str, Any], two: dict[str, Any]) -> list[Ro
                f"the clients {last['client_cpu_s']:.1f} s in {last['seconds']:.0f} s")  # fmt: skip
     return [
         Row("viewers", f"{label}: sessions with p95 ≤ {BOUND_S:g} s, one process", alone,
-            "sessions", baseline="baseline", note=f"{alone_min and 'at least; '}the ramp above"),
+            "sessions", baseline="baseline", note=f"{alone_note}the ramp above"),
         Row("viewers", f"{label}: sessions with p95 ≤ {BOUND_S:g} s, two processes", both,
-            "sessions", note=f"{both_min and 'at least; '}sessions split evenly, the same steps; "
+            "sessions", note=f"{both_note}sessions split evenly, the same steps; "
             f"steps {_steps(two['steps'])}; load average {_loads(two['steps'])}{cpu}"),
         Row("viewers", f"{label}: two processes ÷ one, sessions within the bound",
             both / alone if alone else None, "×", baseline="one process",
