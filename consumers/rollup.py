@@ -27,8 +27,11 @@ T = TypeVar("T")
 ROLLED_UP = ("capacity", "facilities", "placements", "notices", "city", "alerts")
 # Commits of thousands of rows run several times faster than commits of a hundred, so while the
 # roll-up lags behind the log, polls are gathered into one batch until it is this big or has
-# waited this long. Once caught up, what was read is written at once: waiting adds latency only.
-MAX_BATCH = 10_000
+# waited this long with the writer free. Once caught up, what was read is written at once:
+# waiting adds latency only. Replaying a backlog, a batch of 50,000 costs a third less per
+# report than one of 10,000: the upsert of current state and the commit touch each facility's
+# rows once a batch, however many of its reports the batch holds.
+MAX_BATCH = 50_000
 MAX_BATCH_WAIT_S = 0.5
 POLL_MS = 200
 # How old the consumer's view of the cluster (leaders, in-sync copies) may get: a node that
@@ -191,11 +194,13 @@ class Rollup:
                 settled = settled or time.monotonic() + self.settle_s
             elif not len(batch):
                 break
-            if time.monotonic() >= deadline:
+            free = writing is None or writing.done()
+            # While the writer is busy, gathering on costs no latency: the batch could not go.
+            if time.monotonic() >= deadline and free:
                 break
             if settled is not None and time.monotonic() < settled:
                 continue
-            if _caught_up(consumer) and (writing is None or writing.done()):
+            if free and _caught_up(consumer):
                 break
         return batch
 

@@ -192,28 +192,39 @@ class Store:
         """One event_log row per new event (the audit page's who, how and when); a report's
         source is its polled record's `source` header, found by its position in the batch."""
         checked = batch.checked.get(topic)
-        sources = checked.sources if checked is not None else []
-        positions = reports.column("position").to_pylist()
-        count = len(reports)
-        columns = {
-            "event_id": reports.column("event_id").to_pylist()
-            + [str(r.event.event_id) for r in others],
-            "type": ["capacity.reported"] * count + [r.event.type for r in others],  # type: ignore[attr-defined]
-            "facility_id": reports.column("facility_id").to_pylist()
-            + [getattr(r.event, "facility_id", None) for r in others],
-            "actor_org": reports.column("actor_org").to_pylist()
-            + [r.event.actor.org for r in others],
-            "actor_user": reports.column("actor_user").to_pylist()
-            + [r.event.actor.user for r in others],
-            "source": [sources[p] if p < len(sources) else "unknown" for p in positions]
-            + [r.source for r in others],
-            "occurred_at": reports.column("occurred_at").to_pylist()
-            + [r.event.occurred_at for r in others],
-            "ingested_at": reports.column("ingested_at").to_pylist()
-            + [r.ingested_at for r in others],
-        }
-        if columns["event_id"]:
-            self.con.register("b_log", pa.table(columns, schema=EVENT_LOG_SCHEMA))
+        # Reports stay Arrow columns: no Python object per report on the writer thread, which
+        # would hold the GIL that the polling thread needs. A position past the list is unknown.
+        sources = pa.array([*(checked.sources if checked else []), "unknown"], pa.string())
+        positions = pc.min_element_wise(reports.column("position"), len(sources) - 1)
+        from_reports = pa.table(
+            {
+                "event_id": reports.column("event_id"),
+                "type": pa.repeat("capacity.reported", len(reports)),  # type: ignore[attr-defined]
+                "facility_id": reports.column("facility_id"),
+                "actor_org": reports.column("actor_org"),
+                "actor_user": reports.column("actor_user"),
+                "source": sources.take(positions),
+                "occurred_at": reports.column("occurred_at"),
+                "ingested_at": reports.column("ingested_at"),
+            },
+            schema=EVENT_LOG_SCHEMA,
+        )
+        from_others = pa.table(
+            {
+                "event_id": [str(r.event.event_id) for r in others],
+                "type": [r.event.type for r in others],  # type: ignore[attr-defined]
+                "facility_id": [getattr(r.event, "facility_id", None) for r in others],
+                "actor_org": [r.event.actor.org for r in others],
+                "actor_user": [r.event.actor.user for r in others],
+                "source": [r.source for r in others],
+                "occurred_at": [r.event.occurred_at for r in others],
+                "ingested_at": [r.ingested_at for r in others],
+            },
+            schema=EVENT_LOG_SCHEMA,
+        )
+        rows = pa.concat_tables([from_reports, from_others])
+        if len(rows):
+            self.con.register("b_log", rows)
             self.con.execute("INSERT INTO event_log SELECT * FROM b_log")
             self.con.unregister("b_log")
 
