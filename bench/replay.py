@@ -143,6 +143,13 @@ def measure(ctx: Context) -> list[Row]:
         ),
         Row(
             "replay",
+            "per report: bulk check CPU",
+            costs["bulk_check_cpu_us"],
+            "µs",
+            note="the same, in CPU time of all the process's threads (DuckDB's too)",
+        ),
+        Row(
+            "replay",
             "per report: check (parse + validate)",
             costs["check_us"],
             "µs",
@@ -169,6 +176,13 @@ def measure(ctx: Context) -> list[Row]:
             costs["write_us"],
             "µs",
             note=f"Store.write of bulk-checked batches of {MAX_BATCH:,}, on the writer thread",
+        ),
+        Row(
+            "replay",
+            "per report: replica write CPU",
+            costs["write_cpu_us"],
+            "µs",
+            note="the same, in CPU time of all the process's threads (DuckDB's too)",
         ),
         Row(
             "replay",
