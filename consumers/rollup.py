@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import duckdb
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError, KafkaTimeoutError
 
@@ -88,9 +89,12 @@ class Rollup:
     def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> int:
         """Apply records until stopped (or caught up); returns the number of records read."""
         consumer = self._consumer()
-        # One writer thread: DuckDB works without the GIL, so batch N is written while
-        # batch N+1 is polled and checked. At most one batch waits; each is its own transaction.
+        # A checking and a writing thread, both mostly in DuckDB (outside the GIL): batch N is
+        # written while batch N+1 is checked and batch N+2 polled. Batches are written one at a
+        # time in log order, each in its own transaction; the check has a cursor of its own.
+        checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bedboard-check")
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bedboard-replica")
+        checking = self.store.con.cursor()
         pending: Future[None] | None = None
         read = 0
         try:
@@ -108,15 +112,18 @@ class Rollup:
                     next_check = time.monotonic() + HEALTH_EVERY_S
                 batch = self._gather(consumer, stop, pending)
                 if len(batch):
+                    checked = checker.submit(self._check, checking, batch)
                     if pending is not None:
-                        pending.result()  # raises what the writer raised
-                    pending = writer.submit(self._write, batch)
+                        pending.result()  # raises what the writer (or a check) raised
+                    pending = writer.submit(self._write, batch, checked)
                     position.update(batch.next_offsets)
                     read += len(batch)
             if pending is not None:
                 pending.result()
         finally:
+            checker.shutdown(wait=True)
             writer.shutdown(wait=True)
+            checking.close()
             consumer.close()
         return read
 
@@ -225,8 +232,8 @@ class Rollup:
             last = ms_to_utc(newest)
             self.health.last_ingest = max(self.health.last_ingest or last, last)
 
-    def _write(self, batch: Batch) -> None:
-        self._check(batch)
+    def _write(self, batch: Batch, checked: Future[None]) -> None:
+        checked.result()
         # The DLQ is written before the offsets move: a crash between repeats the same
         # coordinates as keys, which the compacted DLQ keeps once.
         if batch.rejected:
@@ -248,11 +255,11 @@ class Rollup:
         self.health.applied_batches += 1
         self.health.unwritable = None
 
-    def _check(self, batch: Batch) -> None:
+    def _check(self, con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
         """Check the raw records in bulk (consumers.bulk); the refused become rejected rows."""
         prefix = self.settings.topic_prefix
         for short, raw in batch.raw.items():
-            checked = check_raw(self.store.con, raw)
+            checked = check_raw(con, raw)
             batch.checked[short] = checked
             for i, rejection in checked.rejected:
                 batch.rejected.append(
