@@ -70,10 +70,10 @@ def go(page: Page, name: str) -> None:
     expect(page.get_by_role("heading", name=name)).to_be_visible()
 
 
-def status(page: Page, word: str) -> Locator:
+def status(page: Page, word: str, case_ref: str = "HC-0001") -> Locator:
     """The case's status in its heading (the history table below holds the same words, in cells
     the grid may keep hidden)."""
-    return page.get_by_role("heading", name=re.compile(f"HC-0001 · .*{word}"))
+    return page.get_by_role("heading", name=re.compile(f"{case_ref} · .*({word})"))
 
 
 def test_a_case_goes_into_the_last_free_bed_held_then_admitted(
@@ -165,4 +165,12 @@ def test_a_request_unanswered_in_time_is_flagged_and_the_next_bed_offered(
     # The next bed: not the hospital that did not answer.
     offered = coordinator.get_by_role("button", name=re.compile(f"{ICHO} · {re.escape(WARD)}"))
     expect(offered).to_be_visible()
+
+    # The case's own page offers the same bed, and its button opens the request, although the
+    # case is drawn by a live fragment.
+    coordinator.get_by_role("button", name="詳細").first.click()
+    expect(status(coordinator, ".+", "HC-0002")).to_be_visible()
+    offered.click()
+    dialog = coordinator.get_by_role("dialog")
+    expect(dialog.get_by_role("button", name="依頼を送信")).to_be_visible()
     coordinator.close()
