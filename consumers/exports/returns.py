@@ -105,7 +105,7 @@ class Return:
     rows: tuple[Row, ...]  # keyed by column key
     # Where 入院等調整中 was counted: the waiting list's cases once the health centre keeps one,
     # else its daily counts by district.
-    waiting_source: str = "district_counts"
+    waiting_source: str
 
     @property
     def sha256(self) -> str:
