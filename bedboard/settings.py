@@ -6,7 +6,7 @@ from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bedboard import credentials
@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     users_file: Path | None = None
     session_ttl: timedelta = timedelta(hours=8)  # a sign-in ends this long after it began
     session_idle: timedelta = timedelta(minutes=30)  # or after this long without a page action
+    # The most records a roll-up gathers into one transaction while it catches up with the
+    # log. Bigger commits cost less per report (50,000: a third less than 10,000; see
+    # docs/benchmarks.md) and hold more memory (about 60 MB a batch, three alive at once).
+    rollup_batch: int = Field(50_000, ge=1)
     # Checkpoints of the replica (consumers/checkpoint.py): where, how often, and S3 if set.
     checkpoint_dir: Path | None = None
     checkpoint_every: timedelta = timedelta(minutes=10)

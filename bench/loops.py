@@ -16,7 +16,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from bedboard.settings import Settings
 from bench.env import settings_from_env
-from consumers.rollup import MAX_BATCH, POLL_MS, Rollup
+from consumers.rollup import POLL_MS, Rollup
 from consumers.rules import ms_to_utc
 from consumers.schema import connect
 from schemas.events import CapacityReported
@@ -45,7 +45,9 @@ def bare(settings: Settings, limit: int | None) -> int:
         wanted = sum(ends.values()) if limit is None else min(limit, sum(ends.values()))
         read = 0
         while read < wanted:
-            for records in consumer.poll(timeout_ms=POLL_MS, max_records=MAX_BATCH).values():
+            for records in consumer.poll(
+                timeout_ms=POLL_MS, max_records=settings.rollup_batch
+            ).values():
                 read += len(records)
     finally:
         consumer.close()
@@ -74,7 +76,9 @@ def naive(settings: Settings, limit: int | None, db: str) -> int:
         wanted = sum(ends.values()) if limit is None else min(limit, sum(ends.values()))
         read = 0
         while read < wanted:
-            for tp, records in consumer.poll(timeout_ms=POLL_MS, max_records=MAX_BATCH).items():
+            for tp, records in consumer.poll(
+                timeout_ms=POLL_MS, max_records=settings.rollup_batch
+            ).items():
                 for record in records[: wanted - read]:
                     _apply_one(con, tp, record)
                     read += 1

@@ -22,7 +22,6 @@ from quixstreams.kafka.configuration import ConnectionConfig
 from quixstreams.sinks import BatchingSink, SinkBatch
 
 from bench.env import settings_from_env
-from consumers.rollup import MAX_BATCH
 from consumers.rules import Accepted, ms_to_utc
 from consumers.schema import connect
 from consumers.store import Batch, Store
@@ -74,7 +73,7 @@ def run(limit: int, db: str) -> int:
         ),
         consumer_group=f"bench-quix-{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest",
-        commit_every=MAX_BATCH,  # a sink batch as big as the roll-up's
+        commit_every=settings.rollup_batch,  # a sink batch as big as the roll-up's
         loglevel="WARNING",
         use_changelog_topics=False,
         auto_create_topics=False,

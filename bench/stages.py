@@ -14,7 +14,7 @@ from typing import Any
 from bench.core import median, now_utc, timed
 from bench.reports import encode, history
 from consumers.bulk import Raw, check_raw
-from consumers.rollup import MAX_BATCH, tune_gc
+from consumers.rollup import tune_gc
 from consumers.store import Batch, Store, connect
 from schemas.records import check
 
@@ -31,38 +31,39 @@ def rollup_gc() -> Iterator[None]:
         gc.set_threshold(*saved)
 
 
-def _checked(values: list[bytes], end: datetime) -> list[Any]:
+def _checked(values: list[bytes], end: datetime, size: int) -> list[Any]:
     """Check every value in batches as the roll-up does, holding two batches at a time."""
     held: list[list[Any]] = []
-    for start in range(0, len(values), MAX_BATCH):
+    for start in range(0, len(values), size):
         # The batch being gathered and the one on the writer thread live; older ones are freed.
-        held = [*held[-1:], [check(v, end) for v in values[start : start + MAX_BATCH]]]
+        held = [*held[-1:], [check(v, end) for v in values[start : start + size]]]
     return held[-1] if held else []
 
 
-def _check_seconds(values: list[bytes], end: datetime, gc_mode: str) -> float:
+def _check_seconds(values: list[bytes], end: datetime, gc_mode: str, size: int) -> float:
     """Seconds to check every value with the roll-up's, Python's default, or no cyclic GC."""
     if gc_mode == "rollup":
         with rollup_gc():
-            return timed(lambda: _checked(values, end))[0]
+            return timed(lambda: _checked(values, end, size))[0]
     if gc_mode == "off":
         gc.disable()
         try:
-            return timed(lambda: _checked(values, end))[0]
+            return timed(lambda: _checked(values, end, size))[0]
         finally:
             gc.enable()
-    return timed(lambda: _checked(values, end))[0]
+    return timed(lambda: _checked(values, end, size))[0]
 
 
-def stage_costs(folder: Path, count: int) -> dict[str, float]:
-    """Microseconds per report to check it (parse + validate) and to write it to a replica."""
+def stage_costs(folder: Path, count: int, size: int) -> dict[str, float]:
+    """Microseconds per report to check it (parse + validate) and to write it to a replica, in
+    batches of `size` as the roll-up gathers them while it catches up."""
     end = now_utc() - timedelta(minutes=1)
     values = [encode(e)[1] for e in history(count, min(count, 8_000), end, timedelta(days=7))]
     checking, default_gc, without_gc = [], [], []
     for _ in range(3):
-        checking.append(_check_seconds(values, end, "rollup"))
-        default_gc.append(_check_seconds(values, end, "default"))
-        without_gc.append(_check_seconds(values, end, "off"))
+        checking.append(_check_seconds(values, end, "rollup", size))
+        default_gc.append(_check_seconds(values, end, "default", size))
+        without_gc.append(_check_seconds(values, end, "off", size))
     stamp = int(end.timestamp() * 1000)
     path = folder / "stages.duckdb"
     path.unlink(missing_ok=True)
@@ -71,8 +72,8 @@ def stage_costs(folder: Path, count: int) -> dict[str, float]:
     try:
         store = Store(con)
         # Batches as big as the roll-up's when it replays a backlog, checked as it checks them.
-        for start in range(0, len(values), MAX_BATCH):
-            part = values[start : start + MAX_BATCH]
+        for start in range(0, len(values), size):
+            part = values[start : start + size]
             raw = Raw(list(part), [stamp] * len(part), [0] * len(part))
             raw.offsets = list(range(start, start + len(part)))
             cpu = time.process_time()

@@ -27,12 +27,9 @@ T = TypeVar("T")
 
 ROLLED_UP = ("capacity", "facilities", "placements", "notices", "city", "alerts")
 # Commits of thousands of rows run several times faster than commits of a hundred, so while the
-# roll-up lags behind the log, polls are gathered into one batch until it is this big or has
-# waited this long with the writer free. Once caught up, what was read is written at once:
-# waiting adds latency only. (Batches of 50,000 cost a third less per report replaying a
-# backlog, but commit so seldom that tests/integration/test_crash.py's kills all land before
-# the first commit: not taken for now.)
-MAX_BATCH = 10_000
+# roll-up lags behind the log, polls are gathered into one batch until it is Settings.rollup_batch
+# big or has waited this long with the writer free. Once caught up, what was read is written at
+# once: waiting adds latency only.
 MAX_BATCH_WAIT_S = 0.5
 POLL_MS = 200
 # How old the consumer's view of the cluster (leaders, in-sync copies) may get: a node that
@@ -189,12 +186,13 @@ class Rollup:
         batch = Batch()
         deadline = time.monotonic() + MAX_BATCH_WAIT_S
         settled: float | None = None
-        while len(batch) < MAX_BATCH and not stop.is_set():
+        most = self.settings.rollup_batch
+        while len(batch) < most and not stop.is_set():
             # Once something is gathered, poll briefly: the batch goes as soon as the writer is
             # free, with whatever came in while it wrote (one write's wait, not two).
             polled = consumer.poll(
                 timeout_ms=BUSY_POLL_MS if len(batch) else POLL_MS,
-                max_records=MAX_BATCH - len(batch),
+                max_records=most - len(batch),
             )
             if polled:
                 self._add(batch, polled)

@@ -26,7 +26,8 @@ from schemas.records import Rejection, check
 from tests import replica_state
 
 ROOT = Path(__file__).resolve().parents[2]
-EVENTS = 100_000  # ten of the roll-up's full batches: room for kills between its commits
+BATCH = 10_000  # the roll-up's catch-up batch here (BEDBOARD_ROLLUP_BATCH)
+EVENTS = 100_000  # ten full batches: room for kills between the roll-up's commits
 KILLS = 3  # kills that land mid-stream, after some commits and before the last
 ATTEMPTS = 20
 SEED = int(os.environ.get("BEDBOARD_CRASH_SEED", random.randrange(1 << 30)))
@@ -103,6 +104,8 @@ def rollup(settings: Settings, db: Path, *extra: str) -> subprocess.Popen[bytes]
         "BEDBOARD_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
         "BEDBOARD_TOPIC_PREFIX": settings.topic_prefix,
         "BEDBOARD_DATA_DIR": str(settings.data_dir),
+        # Many commits in a run, so that kills land between them as well as before the first.
+        "BEDBOARD_ROLLUP_BATCH": str(BATCH),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "bedboard", "rollup", "--db", str(db), *extra],
