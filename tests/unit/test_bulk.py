@@ -151,20 +151,23 @@ RAW_BREAKS: dict[str, Callable[[bytes], bytes]] = {
 @st.composite
 def records(draw: st.DrawFn) -> tuple[str, bytes]:
     body = draw(reports())
+    # What producers send leaves an absent field out (schemas.events.to_json); an explicit
+    # null is valid too, but the bulk check may leave it to the one-record check.
+    plain = "plain" if None not in body.values() else "an optional null"
     kind = draw(st.sampled_from(["plain", "field", "raw"]))
     if kind == "field":
         name = draw(st.sampled_from(sorted(BREAKS)))
         try:
             BREAKS[name](body)
         except (KeyError, IndexError, TypeError):  # the path is not there: an absent field
-            name = "plain"
+            name = plain
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         return name, raw
     raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     if kind == "raw":
         name = draw(st.sampled_from(sorted(RAW_BREAKS)))
         return name, RAW_BREAKS[name](raw)
-    return "plain", raw
+    return plain, raw
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
