@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     # The most records a roll-up gathers into one transaction while it catches up with the
     # log. Bigger commits cost less per report (50,000: a third less than 10,000; see
     # docs/benchmarks.md) and hold more memory (about 60 MB a batch, three alive at once).
-    rollup_batch: int = Field(50_000, ge=1)
+    rollup_batch: int = Field(default=50_000, ge=1)
     # Checkpoints of the replica (consumers/checkpoint.py): where, how often, and S3 if set.
     checkpoint_dir: Path | None = None
     checkpoint_every: timedelta = timedelta(minutes=10)
