@@ -52,8 +52,8 @@ class Settings(BaseSettings):
     session_ttl: timedelta = timedelta(hours=8)  # a sign-in ends this long after it began
     session_idle: timedelta = timedelta(minutes=30)  # or after this long without a page action
     # The most records a roll-up gathers into one transaction while it catches up with the
-    # log. Bigger commits cost less per report (50,000: a third less than 10,000; see
-    # docs/benchmarks.md) and hold more memory (about 60 MB a batch, three alive at once).
+    # log. Bigger commits cost less per report (50,000: a third less than 10,000) and hold more
+    # memory (three batches alive at once); docs/benchmarks.md has the roll-up's peak RSS.
     rollup_batch: int = Field(default=50_000, ge=1)
     # Checkpoints of the replica (consumers/checkpoint.py): where, how often, and S3 if set.
     checkpoint_dir: Path | None = None

@@ -7,6 +7,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -148,13 +149,25 @@ class StepFailed(RuntimeError):
 
 def run_timed(argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, str]:
     """Run a command to completion; its wall time (start-up included) and its stdout."""
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-        raise StepFailed(f"{' '.join(argv)} exited {done.returncode}:\n{tail}")
-    return seconds, done.stdout
+    seconds, out, _ = run_peak(argv, env, cwd)
+    return seconds, out
+
+
+def run_peak(argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, str, float]:
+    """Like run_timed, and the command's own peak resident memory in MB (from wait4)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        tail = "\n".join((stdout + stderr).strip().splitlines()[-15:])
+        raise StepFailed(f"{' '.join(argv)} exited {code}:\n{tail}")
+    return seconds, stdout, usage.ru_maxrss / 1024  # Linux gives kB
 
 
 def python(*args: str) -> list[str]:

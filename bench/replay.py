@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 from bedboard.settings import Settings
-from bench.core import Row, median, now_utc, python, run_timed, timed
+from bench.core import Row, median, now_utc, python, run_peak, run_timed, timed
 from bench.env import Context, child_env
 from bench.reports import LINES_PER_REPORT, check_sample, encode, history, produce
 from bench.stages import stage_costs
@@ -40,9 +40,10 @@ def capacity_topic(ctx: Context) -> Settings:
     return ctx.once("replay_topic", load)
 
 
-def _rollup_run(ctx: Context, settings: Settings, run: int) -> float:
+def _rollup_run(ctx: Context, settings: Settings, run: int) -> tuple[float, float]:
+    """Reports a second, and the process's peak resident memory in MB."""
     db = ctx.work / "replay" / f"rollup-{run}.duckdb"
-    seconds, _ = run_timed(
+    seconds, _, peak = run_peak(
         python("-m", "bedboard", "rollup", "--until-caught-up", "--db", str(db)),
         child_env(settings),
     )
@@ -53,7 +54,7 @@ def _rollup_run(ctx: Context, settings: Settings, run: int) -> float:
     applied = int(row[0]) if row else 0
     if applied != ctx.sizes.replay_reports:
         raise AssertionError(f"the roll-up applied {applied} of {ctx.sizes.replay_reports}")
-    return applied / seconds
+    return applied / seconds, peak
 
 
 def _loop_run(ctx: Context, settings: Settings, loop: str, limit: int, run: int) -> float:
@@ -72,13 +73,16 @@ def _loop_run(ctx: Context, settings: Settings, loop: str, limit: int, run: int)
 
 def measure(ctx: Context) -> list[Row]:
     settings = capacity_topic(ctx)
+    batch = settings.rollup_batch
     (ctx.work / "replay").mkdir(exist_ok=True)
     n, naive_n = ctx.sizes.replay_reports, ctx.sizes.naive_reports
-    rollup, bare, naive, peer = [], [], [], []
+    rollup, bare, naive, peer, memory = [], [], [], [], []
     # Interleaved, so that a noisy minute hurts all alike; ratios are taken per run.
     for run in range(ctx.sizes.replay_runs):
         bare.append(_loop_run(ctx, settings, "bare", n, run))
-        rollup.append(_rollup_run(ctx, settings, run))
+        rate, peak = _rollup_run(ctx, settings, run)
+        rollup.append(rate)
+        memory.append(peak)
         peer.append(_loop_run(ctx, settings, "quixstreams", min(n, PEER_REPORTS), run))
         naive.append(_loop_run(ctx, settings, "naive", naive_n, run))
         log.info(
@@ -89,7 +93,6 @@ def measure(ctx: Context) -> list[Row]:
             peer[-1],
             naive[-1],
         )
-    batch = settings.rollup_batch
     costs = stage_costs(ctx.work / "replay", min(n, STAGE_REPORTS), batch)
     consume_us = 1e6 / median(bare)
     vs_bare = [r / b for r, b in zip(rollup, bare, strict=True)]
@@ -98,6 +101,14 @@ def measure(ctx: Context) -> list[Row]:
     size = f"{n:,} reports × {LINES_PER_REPORT} lines"
     return [
         Row("replay", "rollup events/s", median(rollup), "events/s", runs=rollup, note=size),
+        Row(
+            "replay",
+            "rollup peak RSS",
+            median(memory),
+            "MB",
+            runs=memory,
+            note=f"the roll-up process (VmHWM), catch-up batches of {batch:,}",
+        ),
         Row(
             "replay",
             "bare consume loop events/s",
