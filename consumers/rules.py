@@ -171,7 +171,9 @@ def is_stale(last_report: datetime | None, now: datetime, stale_after: timedelta
 
 def stale_sql(last_report: str, now: str, stale_after: str) -> str:
     """is_stale as a DuckDB expression (NULL when the facility never reported)."""
-    return f"({now} - {last_report} > {stale_after})"
+    # One subtraction per query, not per row: subtracting zoned times goes through ICU, which
+    # cost the as-of state ~0.7 µs a line (equal in the UTC session, whose days are 24 h).
+    return f"({last_report} < {now} - {stale_after})"
 
 
 DAY = timedelta(days=1)

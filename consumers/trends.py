@@ -302,10 +302,11 @@ def fast(cur: duckdb.DuckDBPyConnection, by: str, params: dict[str, object]) -> 
 
 
 # The fallback, from the lines themselves (for `known_at` in the past): the state at `start`
-# (found as in queries._STATE), then every later line contributes the change it makes to its
-# (facility, bed type); changes are summed per bucket and a running sum gives the totals. Lines are
-# ordered as the state orders them, so that of two lines at the same occurred_at the later ingest
-# is the one left standing (their changes add up to it). Cost grows with the lines after `start`.
+# (each line's newest before it, by a hash aggregate), then every later line contributes the
+# change it makes to its (facility, bed type); changes are summed per bucket and a running sum
+# gives the totals. Lines are ordered as the state orders them, so that of two lines at the same
+# occurred_at the later ingest is the one left standing (their changes add up to it). Cost grows
+# with the lines after `start`.
 _KNOWN = "ingested_at <= $known_at AND ($bed_types IS NULL OR list_contains($bed_types, bed_type))"
 _FROM_LINES = f"""
 WITH newest_line AS (

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consumers.queries import state
-from consumers.rules import Accepted, fold_capacity
+from consumers.rules import Accepted, fold_capacity, is_stale
 from consumers.store import Batch, ReplicaLocked, Store, connect
 from schemas.events import parse_event
 from tests import factories
@@ -186,8 +186,13 @@ def test_as_of_state_equals_the_fold_over_what_was_true_and_known(history: tuple
     as_of = data.draw(st.sampled_from([r.event.occurred_at for r in records] + [FAR]))
     known_at = data.draw(st.sampled_from([r.ingested_at for r in records] + [FAR]))
     reference = fold_capacity(records, as_of=as_of, known_at=known_at)
+    # Where lines are looked for first (the current row, then spans of history before T) must
+    # not change the answer: spans of minutes split these histories' five minutes every way.
+    spans = data.draw(st.lists(st.integers(0, 6), max_size=3, unique=True).map(sorted))
+    lookback = tuple(timedelta(minutes=m) for m in spans)
+    stale_after = timedelta(minutes=data.draw(st.integers(0, 6)))
 
-    table = state(con.cursor(), as_of, known_at, timedelta(hours=6)).to_pylist()
+    table = state(con.cursor(), as_of, known_at, stale_after, lookback=lookback).to_pylist()
     got = {
         (r["facility_id"], r["bed_type"]): (
             r["usable"],
@@ -195,6 +200,8 @@ def test_as_of_state_equals_the_fold_over_what_was_true_and_known(history: tuple
             r["accepting"],
             r["secured"],
             r["oxygen"],
+            r["reported_at"],
+            r["stale"],
         )
         for r in table
     }
@@ -205,6 +212,8 @@ def test_as_of_state_equals_the_fold_over_what_was_true_and_known(history: tuple
             reference.status.get((f, "accepting")),
             line.secured,
             line.oxygen,
+            line.occurred_at,
+            is_stale(reference.last_report(f), as_of, stale_after),
         )
         for (f, b), line in reference.lines.items()
     }
