@@ -18,8 +18,11 @@ V1_TYPES = {name for name in EVENT_TYPES if name.startswith("placement.")}
 # Holds, as consumers.cases.holds decides them (a property test holds the two equal), over the
 # current lines. CTEs to put after a WITH: `hold_queue` has a row per accepted open placement
 # with `held`; `line_holds` a row per line with its holds and admissions not yet reported.
+# Only lines some placement names are read: not a copy of all 64,000 of a national board.
 HOLD_CTES = """
-hold_lines AS (SELECT facility_id, bed_type, usable, occupied, occurred_at FROM current_beds),
+hold_lines AS (
+    SELECT facility_id, bed_type, usable, occupied, occurred_at FROM current_beds
+    SEMI JOIN placements USING (facility_id, bed_type)),
 arrived AS (
     SELECT p.facility_id, p.bed_type, count(*) AS arriving
     FROM placements p JOIN hold_lines l USING (facility_id, bed_type)

@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consumers import waiting
+from consumers import queries, waiting
 from consumers.cases import BedLine, case_status, fold_cases, holds
 from consumers.rules import Accepted, fold_capacity
 from consumers.store import Batch, Store, connect
@@ -102,6 +102,8 @@ def report_bodies(draw: st.DrawFn) -> dict[str, Any]:
     body = common("capacity.reported", draw(st.integers(0, 8)), HOSPITAL, 1)
     body["event_id"] = str(draw(st.uuids()))
     lines = draw(st.lists(st.sampled_from(BED_TYPES), min_size=1, max_size=2, unique=True))
+    if draw(st.booleans()):  # some say whether they accept patients (the board shows it)
+        body["accepting"] = draw(st.sampled_from(("open", "limited")))
     return body | {
         "facility_id": draw(st.sampled_from(FACILITIES)),
         "beds": [{"bed_type": b, "usable": draw(st.integers(0, 4)),
@@ -209,6 +211,49 @@ def test_placements_cases_and_holds_in_sql_equal_the_pure_fold(history: tuple, d
         cid: case_status(c, state.placements.values()) for cid, c in state.cases.items()
     }
     con.close()
+
+
+@PROPERTY
+@given(history=histories(), data=st.data())
+def test_the_board_equals_the_pure_folds_line_by_line(history: tuple, data) -> None:  # noqa: ANN001
+    """queries.board puts a per-facility read and a per-line read together: every line must
+    carry its own facility's registry, status and times, and its holds, as the folds say."""
+    placed, reports, cuts = history
+    con = connect(":memory:")
+    store = Store(con)
+    registered = data.draw(st.lists(st.sampled_from(FACILITIES), unique=True))
+    apply(store, "facilities", [registration(f, i) for i, f in enumerate(registered)])
+    apply(store, "capacity", reports, [len(reports) // 2] if len(reports) > 1 else [])
+    apply(store, "placements", placed, cuts)
+
+    capacity = fold_capacity(reports)
+    lines = {k: BedLine(v.usable, v.occupied, v.occurred_at) for k, v in capacity.lines.items()}
+    _, per_line = holds(fold_cases(placed).placements, lines)
+    got = {(r["facility_id"], r["bed_type"]): r for r in queries.board(con.cursor()).to_pylist()}
+    assert set(got) == set(capacity.lines)
+    for (facility, bed_type), line in capacity.lines.items():
+        row = got[facility, bed_type]
+        held, arriving = per_line.get((facility, bed_type), (0, 0))
+        free = max(line.usable - line.occupied, 0)
+        assert (row["usable"], row["occupied"], row["reported_at"]) == (
+            line.usable, line.occupied, line.occurred_at)  # fmt: skip
+        assert (row["held"], row["arriving"], row["available"]) == (
+            held, arriving, max(free - held - arriving, 0))  # fmt: skip
+        assert row["last_report"] == capacity.last_report(facility)
+        assert row["accepting"] == capacity.status.get((facility, "accepting"))
+        known = facility in registered
+        assert row["registered"] == known
+        assert row["name_ja"] == (facility if known else None)
+        assert row["district"] == (f"地区{registered.index(facility)}" if known else None)
+    con.close()
+
+
+def registration(facility: str, n: int) -> Accepted:
+    body = common("facility.registered", 0, {"org": "city_hall", "user": "registry"}, 1) | {
+        "facility_id": facility, "name": {"ja": facility}, "kind": "hospital",
+        "district": f"地区{n}",
+    }  # fmt: skip
+    return Accepted(parse_event(body), BASE, 0, n)
 
 
 # --- the rules, by example ------------------------------------------------------------------
