@@ -24,7 +24,7 @@ from consumers.rules import (
     stale_sql,
 )
 from consumers.trends import trend as trend  # where it lives now; read from here
-from consumers.waiting import HOLD_CTES
+from consumers.waiting import LINE_HOLDS
 
 # One row per (facility, bed type) current as of T and known by K: the design's "Time" rule.
 # A key's current row (current_beds, current_status) is its answer when it was true by T and
@@ -172,7 +172,7 @@ LEFT JOIN status s USING (facility_id)
 LEFT JOIN facilities f USING (facility_id)
 """
 _BOARD_LINES = f"""
-WITH {HOLD_CTES}
+WITH {LINE_HOLDS}
 SELECT b.facility_id, b.bed_type, b.usable, b.occupied,
        -- Free net of holds (and of admissions the report does not count yet): consumers/cases.
        greatest({available_sql("b.usable", "b.occupied")} - coalesce(h.held, 0)

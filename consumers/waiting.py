@@ -16,17 +16,27 @@ from schemas.events import EVENT_TYPES, parse_event
 V1_TYPES = {name for name in EVENT_TYPES if name.startswith("placement.")}
 
 # Holds, as consumers.cases.holds decides them (a property test holds the two equal), over the
-# current lines. CTEs to put after a WITH: `hold_queue` has a row per accepted open placement
-# with `held`; `line_holds` a row per line with its holds and admissions not yet reported.
-# Only lines some placement names are read: not a copy of all 64,000 of a national board.
-HOLD_CTES = """
-hold_lines AS (
-    SELECT facility_id, bed_type, usable, occupied, occurred_at FROM current_beds
-    SEMI JOIN placements USING (facility_id, bed_type)),
-arrived AS (
-    SELECT p.facility_id, p.bed_type, count(*) AS arriving
-    FROM placements p JOIN hold_lines l USING (facility_id, bed_type)
-    WHERE p.status = 'admitted' AND p.closed_at > l.occurred_at GROUP BY ALL),
+# current lines. CTEs to put after a WITH. `LINE_HOLDS`: a row per line some placement names,
+# with its holds and the admissions its report does not count yet (the first `held` of its
+# queue hold, as many as its free beds less those admissions). `HOLD_CTES` adds `hold_queue`:
+# a row per accepted open placement with `held`. Only lines some placement names are read.
+LINE_HOLDS = """
+line_holds AS (
+    SELECT facility_id, bed_type,
+           least(waiting, greatest(coalesce(free - arriving, 0), 0))::INTEGER AS held,
+           arriving::INTEGER AS arriving
+    FROM (
+        SELECT p.facility_id, p.bed_type,
+               count(*) FILTER (WHERE p.status = 'accepted' AND p.closed_at IS NULL
+                                AND p.accepted_offset IS NOT NULL) AS waiting,
+               count(*) FILTER (WHERE p.status = 'admitted' AND p.closed_at > l.occurred_at)
+                   AS arriving,
+               any_value(greatest(l.usable - l.occupied, 0)) AS free
+        FROM placements p LEFT JOIN current_beds l USING (facility_id, bed_type)
+        WHERE p.facility_id IS NOT NULL AND p.bed_type IS NOT NULL
+        GROUP BY ALL)
+    WHERE waiting > 0 OR arriving > 0)"""
+HOLD_CTES = f"""{LINE_HOLDS},
 queue AS (
     SELECT placement_id, facility_id, bed_type,
            row_number() OVER (PARTITION BY facility_id, bed_type
@@ -35,16 +45,8 @@ queue AS (
     WHERE status = 'accepted' AND closed_at IS NULL AND accepted_offset IS NOT NULL
       AND facility_id IS NOT NULL AND bed_type IS NOT NULL),
 hold_queue AS (
-    SELECT q.placement_id, q.facility_id, q.bed_type,
-           q.place <= coalesce(greatest(l.usable - l.occupied, 0)
-                               - coalesce(a.arriving, 0), 0) AS held
-    FROM queue q LEFT JOIN hold_lines l USING (facility_id, bed_type)
-    LEFT JOIN arrived a USING (facility_id, bed_type)),
-line_holds AS (
-    SELECT facility_id, bed_type, sum(held)::INTEGER AS held, sum(arriving)::INTEGER AS arriving
-    FROM (SELECT facility_id, bed_type, held::INTEGER AS held, 0 AS arriving FROM hold_queue
-          UNION ALL SELECT facility_id, bed_type, 0, arriving FROM arrived)
-    GROUP BY ALL)"""
+    SELECT q.placement_id, q.facility_id, q.bed_type, q.place <= coalesce(h.held, 0) AS held
+    FROM queue q LEFT JOIN line_holds h USING (facility_id, bed_type))"""
 
 
 def holds(cur: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -56,7 +58,7 @@ def holds(cur: duckdb.DuckDBPyConnection) -> pa.Table:
 
 def line_holds(cur: duckdb.DuckDBPyConnection) -> pa.Table:
     """Per (facility, bed type): beds held, and admissions the line's report does not count."""
-    return cur.sql(f"WITH {HOLD_CTES} SELECT * FROM line_holds").to_arrow_table()
+    return cur.sql(f"WITH {LINE_HOLDS} SELECT * FROM line_holds").to_arrow_table()
 
 
 # A case's status (consumers.cases.case_status), and what its placements say.
@@ -218,7 +220,7 @@ def as_of(
     applied (the placements topic's log order), so a past moment reads as it was then.
     """
     state = fold_cases(history(cur, known_at), as_of=as_of, known_at=known_at)
-    from consumers.queries import state as lines_as_of  # late: queries reads HOLD_CTES from here
+    from consumers.queries import state as lines_as_of  # late: queries reads LINE_HOLDS from here
 
     lines = {
         (r["facility_id"], r["bed_type"]): BedLine(r["usable"], r["occupied"], r["reported_at"])
