@@ -198,7 +198,7 @@ def board(cur: duckdb.DuckDBPyConnection) -> pa.Table:
         per_facility = cur.sql(_BOARD_FACILITIES).to_arrow_table()
         lines = cur.sql(_BOARD_LINES).to_arrow_table()
     at = pc.index_in(lines.column("facility_id"), value_set=per_facility.column("facility_id"))
-    theirs = per_facility.take(at)
+    theirs = per_facility.drop_columns(["facility_id"]).take(at)
     return pa.table(
         {
             name: (lines if name in lines.column_names else theirs).column(name)
