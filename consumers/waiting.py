@@ -16,10 +16,10 @@ from schemas.events import EVENT_TYPES, parse_event
 V1_TYPES = {name for name in EVENT_TYPES if name.startswith("placement.")}
 
 # Holds, as consumers.cases.holds decides them (a property test holds the two equal), over the
-# current lines. CTEs to put after a WITH. `LINE_HOLDS`: a row per line some placement names,
-# with its holds and the admissions its report does not count yet (the first `held` of its
-# queue hold, as many as its free beds less those admissions). `HOLD_CTES` adds `hold_queue`:
-# a row per accepted open placement with `held`. Only lines some placement names are read.
+# current lines. CTEs to put after a WITH. `LINE_HOLDS` ends in `line_holds`: a row per line
+# some placement names, with `arriving` (admissions its report does not count yet) and `held`
+# (the first of its queue hold, as many as its free beds less those admissions). `HOLD_CTES`
+# adds `hold_queue`: a row per accepted open placement, held if its place is within `held`.
 LINE_HOLDS = """
 line_holds AS (
     SELECT facility_id, bed_type,
