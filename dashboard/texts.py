@@ -134,6 +134,15 @@ OVERVIEW: dict[str, tuple[str, str]] = {
         "アラート処理からの通知がないため、病床一覧から算出しています。",
         "Derived from the board: the alert processor has sent none.",
     ),
+    "overview.alerts_more": (
+        "ほか{n}件（全{total}件）。種別・地区で絞り込めます。",
+        "{n} more ({total} in all). Narrow them by kind or district.",
+    ),
+    "overview.alerts_none_match": (
+        "この条件のアラートはありません。",
+        "No alert matches these filters.",
+    ),
+    "overview.alerts_download": ("{n}件をCSVでダウンロード", "Download all {n} as CSV"),
     "overview.empty": (
         "まだ病床の報告がありません。施設から報告が届くとここに表示されます。",
         "No bed reports yet. They appear here as facilities report.",

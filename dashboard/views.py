@@ -122,6 +122,13 @@ def short_table(now: datetime, lang: str, at: Moment) -> pd.DataFrame:
 # --- The overview's alerts, worded ------------------------------------------------------------
 
 
+# A country has ~15,000 alerts: sending them all to every session on every refresh cost each
+# one megabytes, and nobody reads them. The overview shows the most urgent few; filters and a
+# download reach the rest.
+ALERTS_SHOWN = 20
+ALERT_KEYS = ["kind", "district"]  # the alert table's columns to filter by, not to show
+
+
 @st.cache_resource(**SHARED)  # type: ignore[call-overload]
 def _alert_table(at: Moment, stale_after: timedelta, lang: str) -> tuple[pd.DataFrame, bool]:
     named = names(lang, at)
@@ -130,14 +137,39 @@ def _alert_table(at: Moment, stale_after: timedelta, lang: str) -> tuple[pd.Data
     if not raised.empty:
         zone = data.settings().zone
         rows = [_raised_row(row, named, now, lang, zone) for row in raised.itertuples(index=False)]
-        return pd.DataFrame(rows), False
-    return pd.DataFrame([_derived_row(a, named, now, lang) for a in data.derived_alerts(at)]), True
+        kinds = raised["kind"].tolist()
+        ids = raised["facility_id"].tolist()
+    else:
+        found = data.derived_alerts(at)
+        rows = [_derived_row(a, named, now, lang) for a in found]
+        kinds, ids = [a.kind for a in found], [a.facility_id for a in found]
+    where = _districts_by_id(at, stale_after)
+    keys = {"kind": kinds, "district": [where.get(f) for f in ids]}
+    return pd.DataFrame(rows).assign(**keys), raised.empty
+
+
+@st.cache_resource(**SHARED)  # type: ignore[call-overload]
+def _districts_by_id(at: Moment, stale_after: timedelta) -> dict[str, str]:
+    board = data.enriched_board(at).drop_duplicates("facility_id")
+    return dict(zip(board["facility_id"], board["district"], strict=True))
 
 
 def alert_table(lang: str, at: Moment) -> tuple[pd.DataFrame, bool]:
-    """The overview's alerts, one row each, worded in a language (ages as of the slot's start);
-    and whether they are read off the board (no alert processor has written any)."""
+    """The overview's alerts, the most urgent first, one row each, worded in a language (ages as
+    of the slot's start) with their ALERT_KEYS; and whether they are read off the board (no alert
+    processor has written any)."""
     return _alert_table(at, _stale_after(), lang)  # type: ignore[no-any-return]
+
+
+@st.cache_resource(**SHARED)  # type: ignore[call-overload]
+def _alert_choices(at: Moment, stale_after: timedelta, lang: str) -> tuple[list[str], list[str]]:
+    rows = _alert_table(at, stale_after, lang)[0]
+    return rows["kind"].unique().tolist(), sorted(rows["district"].dropna().unique())
+
+
+def alert_choices(lang: str, at: Moment) -> tuple[list[str], list[str]]:
+    """The kinds of the alerts (the most urgent first) and their districts (sorted)."""
+    return _alert_choices(at, _stale_after(), lang)  # type: ignore[no-any-return]
 
 
 def _derived_row(

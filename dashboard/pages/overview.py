@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from consumers.exports.to_csv import MIME, table_csv
 from dashboard import auth, data, model, returns_view, rhythm, views
 from dashboard.formats import ago, facilities, local_time, number, percent
 from dashboard.texts import bed_label, lang, t
+from dashboard.trail import safe_cell
 from dashboard.widgets import REFRESH_S, escape_markdown, level_text
 
 auth.require_page("overview")  # the server-side role check, on every run
@@ -149,12 +151,63 @@ def alerts(at: data.Moment) -> None:
         return
     if derived:
         st.caption(t("overview.alerts_derived"))
-    st.dataframe(
-        rows,
-        hide_index=True,
-        height=min(38 + 35 * len(rows), 420),
-        column_config={t("col.kind"): st.column_config.TextColumn(width="small"),
-                       t("col.detail"): st.column_config.TextColumn(width="large")},
+    many = len(rows) > views.ALERTS_SHOWN  # more than one reads at a glance: narrow them down
+    if many:
+        rows = alert_filters(rows, at)
+    shown = rows.head(views.ALERTS_SHOWN).drop(columns=views.ALERT_KEYS)
+    if shown.empty:
+        st.caption(t("overview.alerts_none_match"))
+    else:
+        st.dataframe(
+            shown,
+            hide_index=True,
+            height=min(38 + 35 * len(shown), 420),
+            column_config={t("col.kind"): st.column_config.TextColumn(width="small"),
+                           t("col.detail"): st.column_config.TextColumn(width="large")},
+        )  # fmt: skip
+    if more := len(rows) - len(shown):
+        st.caption(t("overview.alerts_more", n=number(more), total=number(len(rows))))
+    if many and len(rows):
+        alerts_download(rows)
+
+
+def alert_filters(rows: pd.DataFrame, at: data.Moment) -> pd.DataFrame:
+    """The alerts of the kinds and districts picked (none picked: all of them)."""
+    kinds, districts = views.alert_choices(lang(), at)
+    kind_pick, district_pick = st.columns(2)
+    chosen_kinds = kind_pick.multiselect(
+        t("col.kind"), kinds, format_func=alert_kind, placeholder=t("trends.all"),
+        key="overview_alert_kinds",
+    )  # fmt: skip
+    chosen_districts = district_pick.multiselect(
+        t("column.district"), districts, placeholder=t("trends.all"),
+        key="overview_alert_districts",
+    )  # fmt: skip
+    if chosen_kinds:
+        rows = rows[rows["kind"].isin(chosen_kinds)]
+    if chosen_districts:
+        rows = rows[rows["district"].isin(chosen_districts)]
+    return rows
+
+
+def alert_kind(kind: str) -> str:
+    return t("alert." + kind) if kind in model.ALERT_KINDS else kind
+
+
+def alerts_download(rows: pd.DataFrame) -> None:
+    """Every alert chosen as CSV, made only when someone clicks (not on every refresh)."""
+    district = t("column.district")
+    columns = [*rows.columns.drop(views.ALERT_KEYS), district]
+
+    def csv() -> bytes:
+        table = rows.rename(columns={"district": district}).fillna("")
+        return table_csv(columns, ({c: safe_cell(v) for c, v in row.items()}
+                                   for row in table[columns].to_dict("records")))  # fmt: skip
+
+    st.download_button(
+        t("overview.alerts_download", n=number(len(rows))), csv,
+        file_name=f"bedboard-alerts-{data.now():%Y%m%d-%H%M}.csv", mime=MIME,
+        on_click="ignore", icon=":material/download:", key="overview_alerts_csv",
     )  # fmt: skip
 
 
