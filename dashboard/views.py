@@ -15,11 +15,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from consumers.exports.to_csv import table_csv
 from consumers.rules import occupancy_rate
 from dashboard import data, model, secured
 from dashboard.data import SHARED, Moment
 from dashboard.formats import ago, local_time, number, percent
 from dashboard.texts import bed_label, t
+from dashboard.trail import safe_cell
 
 
 def _stale_after() -> timedelta:
@@ -170,6 +172,15 @@ def _alert_choices(at: Moment, stale_after: timedelta, lang: str) -> tuple[list[
 def alert_choices(lang: str, at: Moment) -> tuple[list[str], list[str]]:
     """The kinds of the alerts (the most urgent first) and their districts (sorted)."""
     return _alert_choices(at, _stale_after(), lang)  # type: ignore[no-any-return]
+
+
+def alerts_csv(rows: pd.DataFrame, lang: str) -> bytes:
+    """Alert rows (alert_table's, or some of them) as CSV with their districts, in a language."""
+    district = t("column.district", lang)
+    columns = [*rows.columns.drop(ALERT_KEYS), district]
+    table = rows.rename(columns={"district": district}).fillna("")[columns]
+    cells = ({c: safe_cell(v) for c, v in row.items()} for row in table.to_dict("records"))
+    return table_csv(columns, cells)
 
 
 def _derived_row(

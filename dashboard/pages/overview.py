@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from consumers.exports.to_csv import MIME, table_csv
+from consumers.exports.to_csv import MIME
 from dashboard import auth, data, model, returns_view, rhythm, views
 from dashboard.formats import ago, facilities, local_time, number, percent
 from dashboard.texts import bed_label, lang, t
-from dashboard.trail import safe_cell
 from dashboard.widgets import REFRESH_S, escape_markdown, level_text
 
 auth.require_page("overview")  # the server-side role check, on every run
@@ -196,16 +195,10 @@ def alert_kind(kind: str) -> str:
 
 def alerts_download(rows: pd.DataFrame) -> None:
     """Every alert chosen as CSV, made only when someone clicks (not on every refresh)."""
-    district = t("column.district")
-    columns = [*rows.columns.drop(views.ALERT_KEYS), district]
-
-    def csv() -> bytes:
-        table = rows.rename(columns={"district": district}).fillna("")
-        return table_csv(columns, ({c: safe_cell(v) for c, v in row.items()}
-                                   for row in table[columns].to_dict("records")))  # fmt: skip
-
+    language = lang()  # the click is answered outside this run: no session to ask then
     st.download_button(
-        t("overview.alerts_download", n=number(len(rows))), csv,
+        t("overview.alerts_download", n=number(len(rows))),
+        lambda: views.alerts_csv(rows, language),
         file_name=f"bedboard-alerts-{data.now():%Y%m%d-%H%M}.csv", mime=MIME,
         on_click="ignore", icon=":material/download:", key="overview_alerts_csv",
     )  # fmt: skip

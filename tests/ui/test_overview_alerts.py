@@ -1,4 +1,4 @@
-"""The overview's alerts in AppTest: the most urgent few, a count of the rest, filters to reach them."""
+"""The overview's alerts in AppTest: the most urgent few, a count of the rest, filters for it."""
 
 from __future__ import annotations
 
@@ -76,7 +76,8 @@ def test_the_overview_counts_the_rest_in_english(crowded: Path) -> None:
     at = open_app(lang="en")
 
     assert len(at.dataframe[1].value) == 20
-    assert " more (" in captions(at) and " in all). Narrow them by kind or district." in captions(at)
+    assert " more (" in captions(at)
+    assert " in all). Narrow them by kind or district." in captions(at)
     assert at.multiselect(key="overview_alert_kinds").label == "Kind"
 
 
