@@ -124,10 +124,10 @@ def short_table(now: datetime, lang: str, at: Moment) -> pd.DataFrame:
 # --- The overview's alerts, worded ------------------------------------------------------------
 
 
-# A country has ~15,000 alerts: sending them all to every session on every refresh cost each
-# one megabytes, and nobody reads them. The overview shows the most urgent few; filters and a
-# download reach the rest.
-ALERTS_SHOWN = 20
+# A country has ~12,000 alerts: sending them all to every session on every refresh cost each a
+# megabyte, and nobody reads them. The overview shows the most urgent that fit in view without
+# scrolling (as on a phone); filters and a download reach the rest.
+ALERTS_SHOWN = 10
 ALERT_KEYS = ["kind", "district"]  # the alert table's columns to filter by, not to show
 
 

@@ -160,9 +160,9 @@ def alerts(at: data.Moment) -> None:
         st.dataframe(
             shown,
             hide_index=True,
-            height=min(38 + 35 * len(shown), 420),
-            column_config={t("col.kind"): st.column_config.TextColumn(width="small"),
-                           t("col.detail"): st.column_config.TextColumn(width="large")},
+            height=38 + 35 * len(shown),  # all in view: the count below says what is not
+            # The kind is what a coordinator reads first: its own width, never cut.
+            column_config={t("col.detail"): st.column_config.TextColumn(width="large")},
         )  # fmt: skip
     if more := len(rows) - len(shown):
         st.caption(t("overview.alerts_more", n=number(more), total=number(len(rows))))

@@ -44,7 +44,7 @@ def test_the_overview_shows_the_most_urgent_alerts_and_counts_the_rest(crowded: 
     at = open_app()
     shown = alert_rows(at)
 
-    assert len(shown) == views.ALERTS_SHOWN == 20
+    assert len(shown) == views.ALERTS_SHOWN == 10
     assert shown[0] == ("病床超過", "こもれび医療センター")  # over capacity first, as before
     assert list(at.dataframe[1].value.columns) == ["種別", "施設", "内容"]  # no filter keys shown
     more = int(captions(at).split("ほか")[1].split("件")[0])
@@ -60,7 +60,7 @@ def test_the_overview_s_filters_reach_every_alert(crowded: Path) -> None:
 
     at.multiselect(key="overview_alert_districts").set_value([DISTRICT]).run()
     assert set(alert_rows(at)) <= {("受入停止中", f"ゆぎ病院{n:02d}") for n in range(CLOSED)}
-    assert f"ほか{CLOSED - 20}件（全{CLOSED}件）" in captions(at)
+    assert f"ほか{CLOSED - views.ALERTS_SHOWN}件（全{CLOSED}件）" in captions(at)
 
     at.multiselect(key="overview_alert_districts").set_value([]).run()
     at.multiselect(key="overview_alert_kinds").set_value(["stale_report"]).run()
@@ -75,7 +75,7 @@ def test_the_overview_s_filters_reach_every_alert(crowded: Path) -> None:
 def test_the_overview_counts_the_rest_in_english(crowded: Path) -> None:
     at = open_app(lang="en")
 
-    assert len(at.dataframe[1].value) == 20
+    assert len(at.dataframe[1].value) == views.ALERTS_SHOWN
     assert " more (" in captions(at)
     assert " in all). Narrow them by kind or district." in captions(at)
     assert at.multiselect(key="overview_alert_kinds").label == "Kind"
