@@ -6,6 +6,7 @@ Timings prove nothing on a shared machine; that the sessions are real and refres
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -79,3 +80,23 @@ def test_the_load_steps_up_and_reports_refreshes_cpu_and_memory(server: dict[str
     assert set(step["p95_by_page"]) == {"board", ""}
     assert step["rss_mb"][0] > found["baseline_rss_mb"][0] * 0.5 > 0
     assert step["server_cpu_s"][0] > 0
+
+
+def test_the_soak_samples_memory_bytes_and_refreshes_over_its_hold(tmp_path: Path) -> None:
+    from bench import soak
+
+    out = tmp_path / "soak.json"
+    soak.main(["--work", str(tmp_path), "--out", str(out), "--facilities", str(FACILITIES),
+               "--reports-per-year", "4", "--sessions", "2", "--minutes", "0.3",
+               "--sample-s", "5", "--warm-s", "2"])  # fmt: skip
+    found = json.loads(out.read_text())
+
+    samples = found["samples"]
+    assert len(samples) >= 4 and all(s["rss_mb"] > 50 for s in samples)
+    assert set(samples[-1]["pages"]) == {"board", "overview"}  # one session on each
+    done = [sum(p["refreshes"] for p in s["pages"].values()) for s in samples]
+    assert done == sorted(done) and done[-1] > done[0]  # the sessions kept refreshing
+    summary = found["summary"]
+    assert summary["refreshes"] == done[-1] - done[0]
+    assert all(summary[page]["bytes_per_refresh"] > 0 for page in ("board", "overview"))
+    assert summary["rss_mb"]["second_half"]["peak"] >= summary["rss_mb"]["second_half"]["floor"]
