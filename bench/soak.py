@@ -33,7 +33,8 @@ from bench.viewer_load import Crowd, cpu_s, rss_mb, shows
 
 PREFIX = "soak."
 ACCOUNTS = 8
-PAGES = {"board": "board", "overview": ""}  # names in the output -> URL paths
+PAGES = {"board": "board", "overview": ""}
+PROBE = Path(__file__).with_name("soak_probe")  # names in the output -> URL paths
 
 
 def _accounts(data_dir: Path) -> None:
@@ -131,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--minutes", type=float, default=10)
     p.add_argument("--sample-s", type=float, default=30)
     p.add_argument("--warm-s", type=float, default=10)
+    p.add_argument("--probe", action="store_true",
+                   help="sample Python's own blocks and objects in the server too")  # fmt: skip
     args = p.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     source = replica(args.work, args.facilities, args.reports_per_year)
@@ -140,11 +143,17 @@ def main(argv: list[str] | None = None) -> int:
     _accounts(folder)
     copy = folder / "replica.duckdb"
     shutil.copyfile(source, copy)
+    env = replica_env(copy, folder)
+    probe = folder / "probe.jsonl"
+    if args.probe:  # bench/soak_probe's sitecustomize runs in the server
+        env |= {"PYTHONPATH": f"{PROBE}{os.pathsep}{env['PYTHONPATH']}",
+                "BEDBOARD_SOAK_PROBE": str(probe),
+                "BEDBOARD_SOAK_PROBE_S": str(args.sample_s)}  # fmt: skip
     with contextlib.ExitStack() as stack:
-        url, pid = stack.enter_context(
-            browser.dashboard_server(replica_env(copy, folder), folder / "dashboard.log")
-        )
+        url, pid = stack.enter_context(browser.dashboard_server(env, folder / "dashboard.log"))
         found = asyncio.run(soak(url, pid, args))
+    if probe.exists():
+        found["probe"] = [json.loads(line) for line in probe.read_text().splitlines()]
     found["summary"] = summary(found)
     found["load_average_1m"] = os.getloadavg()[0]
     out = args.out or args.work / "soak.json"
