@@ -17,7 +17,7 @@ import streamlit as st
 from consumers import city, queries, waiting
 from consumers.exports import report, returns, snapshot, summary
 from consumers.replica import Health
-from dashboard import model, runtime, secured
+from dashboard import cache_locks, model, runtime, secured
 from dashboard.runtime import NO_FEED_ENV, feed_enabled, settings
 
 __all__ = ["NO_FEED_ENV", "feed_enabled", "settings"]
@@ -91,6 +91,7 @@ def board() -> pd.DataFrame:
 
 @st.cache_resource(**SHARED)  # type: ignore[call-overload]
 def _enriched(path: str, slot: int, stale_after: timedelta) -> pd.DataFrame:
+    cache_locks.prune()  # once a slot: Streamlit would keep a lock per slot's key forever
     return model.enrich(_board(path, slot), _slot_start(slot), stale_after)
 
 
