@@ -82,13 +82,13 @@ def test_the_load_steps_up_and_reports_refreshes_cpu_and_memory(server: dict[str
     assert step["server_cpu_s"][0] > 0
 
 
-def test_the_soak_samples_memory_bytes_and_refreshes_over_its_hold(tmp_path: Path) -> None:
+def test_the_soak_samples_memory_bytes_refreshes_and_python_s_objects(tmp_path: Path) -> None:
     from bench import soak
 
     out = tmp_path / "soak.json"
     soak.main(["--work", str(tmp_path), "--out", str(out), "--facilities", str(FACILITIES),
                "--reports-per-year", "4", "--sessions", "2", "--minutes", "0.3",
-               "--sample-s", "5", "--warm-s", "2"])  # fmt: skip
+               "--sample-s", "5", "--warm-s", "2", "--probe"])  # fmt: skip
     found = json.loads(out.read_text())
 
     samples = found["samples"]
@@ -100,3 +100,6 @@ def test_the_soak_samples_memory_bytes_and_refreshes_over_its_hold(tmp_path: Pat
     assert summary["refreshes"] == done[-1] - done[0]
     assert all(summary[page]["bytes_per_refresh"] > 0 for page in ("board", "overview"))
     assert summary["rss_mb"]["second_half"]["peak"] >= summary["rss_mb"]["second_half"]["floor"]
+    # The probe ran inside the server: Python's own count of what it holds, by type.
+    assert found["probe"] and all(p["blocks"] > 0 and p["tracked"] > 0 for p in found["probe"])
+    assert "dict" in dict(found["probe"][-1]["top"])
