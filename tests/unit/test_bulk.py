@@ -178,7 +178,7 @@ def test_the_bulk_check_decides_as_the_one_record_check(
     values: list[bytes | None] = [raw for _, raw in batch]
     n = len(values)
     raw = Raw(values, [INGEST_MS] * n, [i % 3 for i in range(n)], list(range(n)))
-    checked = check_raw(con, raw)
+    checked = check_raw(con, raw, bulk_from=1)
     by_sql = {row["position"]: row for row in checked.reports.to_pylist()}
     one_by_one = dict(checked.models)
     refused = dict(checked.rejected)
@@ -213,7 +213,7 @@ def test_a_null_value_and_other_event_types_go_to_the_one_record_check(
         "district": "元本郷町",
     }
     raw = Raw([None, json.dumps(facility).encode()], [INGEST_MS] * 2, [0, 0], [0, 1])
-    checked = check_raw(con, raw)
+    checked = check_raw(con, raw, bulk_from=1)
     assert len(checked.reports) == 0
     assert [p for p, _ in checked.rejected] == [0]
     assert checked.rejected[0][1].reason == "invalid_json"
@@ -236,6 +236,26 @@ def test_a_line_missing_a_key_is_not_made_up_for_by_another_line_s_extra_key(
         ],
     }
     raw = Raw([json.dumps(body).encode()], [INGEST_MS], [0], [0])
-    checked = check_raw(con, raw)
+    checked = check_raw(con, raw, bulk_from=1)
     assert len(checked.reports) == 0
     assert checked.rejected[0][1] == check(raw.values[0], INGEST)
+
+
+def test_a_batch_smaller_than_the_bulk_threshold_is_checked_one_by_one(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    body = {
+        "type": "capacity.reported",
+        "version": 1,
+        "event_id": str(uuid.uuid4()),
+        "occurred_at": "2026-11-26T08:00:00+09:00",
+        "actor": {"org": "hospital", "user": "u.tanaka"},
+        "facility_id": "HJ-0001",
+        "beds": [{"bed_type": "adult_icu", "usable": 4, "occupied": 1}],
+    }
+    raw = Raw([json.dumps(body).encode(), b"{"], [INGEST_MS] * 2, [0, 0], [0, 1])
+    for bulk_from, by_sql in ((3, 0), (2, 1)):
+        checked = check_raw(con, raw, bulk_from=bulk_from)
+        assert len(checked.reports) == by_sql
+        assert [p for p, _ in checked.models] == ([0] if by_sql == 0 else [])
+        assert [(p, r.reason) for p, r in checked.rejected] == [(1, "invalid_json")]
