@@ -223,18 +223,12 @@ def test_a_null_value_and_other_event_types_go_to_the_one_record_check(
 def test_a_line_missing_a_key_is_not_made_up_for_by_another_line_s_extra_key(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    body = {
-        "type": "capacity.reported",
-        "version": 1,
-        "event_id": str(uuid.uuid4()),
-        "occurred_at": "2026-11-26T08:00:00+09:00",
-        "actor": {"org": "hospital", "user": "u"},
-        "facility_id": "HJ-0001",
-        "beds": [
+    body = _report(
+        [
             {"bed_type": "hcu", "usable": 3},
             {"bed_type": "burn", "usable": 1, "occupied": 0, "extra": 1},
-        ],
-    }
+        ]
+    )
     raw = Raw([json.dumps(body).encode()], [INGEST_MS], [0], [0])
     checked = check_raw(con, raw, bulk_from=1)
     assert len(checked.reports) == 0
@@ -244,18 +238,23 @@ def test_a_line_missing_a_key_is_not_made_up_for_by_another_line_s_extra_key(
 def test_a_batch_smaller_than_the_bulk_threshold_is_checked_one_by_one(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    body = {
-        "type": "capacity.reported",
-        "version": 1,
-        "event_id": str(uuid.uuid4()),
-        "occurred_at": "2026-11-26T08:00:00+09:00",
-        "actor": {"org": "hospital", "user": "u.tanaka"},
-        "facility_id": "HJ-0001",
-        "beds": [{"bed_type": "adult_icu", "usable": 4, "occupied": 1}],
-    }
+    body = _report([{"bed_type": "adult_icu", "usable": 4, "occupied": 1}])
     raw = Raw([json.dumps(body).encode(), b"{"], [INGEST_MS] * 2, [0, 0], [0, 1])
     for bulk_from, by_sql in ((3, 0), (2, 1)):
         checked = check_raw(con, raw, bulk_from=bulk_from)
         assert len(checked.reports) == by_sql
         assert [p for p, _ in checked.models] == ([0] if by_sql == 0 else [])
         assert [(p, r.reason) for p, r in checked.rejected] == [(1, "invalid_json")]
+
+
+def _report(beds: list[dict[str, Any]]) -> dict[str, Any]:
+    """A capacity report of HJ-0001 with these bed lines, as they are given."""
+    return {
+        "type": "capacity.reported",
+        "version": 1,
+        "event_id": str(uuid.uuid4()),
+        "occurred_at": "2026-11-26T08:00:00+09:00",
+        "actor": {"org": "hospital", "user": "u.tanaka"},
+        "facility_id": "HJ-0001",
+        "beds": beds,
+    }
