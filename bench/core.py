@@ -116,11 +116,6 @@ class Row:
         return asdict(self) | {"verdict": self.verdict}
 
 
-def missing(measure: str, metric: str, unit: str, target: str, why: str) -> Row:
-    """A row for a measure whose piece does not exist yet: reported, never silently dropped."""
-    return Row(measure, metric, None, unit, target, note=f"not measured: {why}")
-
-
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 

@@ -30,20 +30,12 @@ from bench.dashboard import _env as replica_env
 from bench.national import build
 from bench.streamlit_client import signed_in_tab
 from bench.viewer_load import Crowd, cpu_s, rss_mb, shows
+from bench.viewers import accounts
 
 PREFIX = "soak."
 ACCOUNTS = 8
 PAGES = {"board": "board", "overview": ""}
 PROBE = Path(__file__).with_name("soak_probe")  # names in the output -> URL paths
-
-
-def _accounts(data_dir: Path) -> None:
-    from bedboard.settings import Settings
-    from dashboard.accounts import UsersFile, users_path
-
-    users = UsersFile(users_path(Settings(data_dir=data_dir)))
-    for number in range(ACCOUNTS):
-        users.add(f"{PREFIX}{number:04d}", "coordinator", browser.PASSWORD, replace_existing=True)
 
 
 def replica(work: Path, facilities: int, per_year: int) -> Path:
@@ -140,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.work / "soak"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    _accounts(folder)
+    accounts(folder, ACCOUNTS, PREFIX)
     copy = folder / "replica.duckdb"
     shutil.copyfile(source, copy)
     env = replica_env(copy, folder)

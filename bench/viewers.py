@@ -46,14 +46,14 @@ class Scale:
     two: bool = False  # ramped again over two processes: what a second process adds
 
 
-def _accounts(data_dir: Path, count: int) -> None:
+def accounts(data_dir: Path, count: int, prefix: str = PREFIX) -> None:
     """`count` coordinators (viewer.0000 …), written once and copied to the other servers."""
     from bedboard.settings import Settings
     from dashboard.accounts import UsersFile, users_path
 
     users = UsersFile(users_path(Settings(data_dir=data_dir)))
     for number in range(count):
-        users.add(f"{PREFIX}{number:04d}", "coordinator", browser.PASSWORD, replace_existing=True)
+        users.add(f"{prefix}{number:04d}", "coordinator", browser.PASSWORD, replace_existing=True)
 
 
 def _expect(scale: Scale) -> str:
@@ -205,7 +205,7 @@ def _scale(ctx: Context, scale: Scale) -> tuple[list[Row], dict[str, Any]]:
     folders = [ctx.work / f"viewers-{scale.name}-{n}" for n in range(2 if scale.two else 1)]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
-    _accounts(folders[0], ACCOUNTS)
+    accounts(folders[0], ACCOUNTS)
     for folder in folders[1:]:
         shutil.copyfile(folders[0] / "users.json", folder / "users.json")
     envs = _envs(ctx, scale, folders)

@@ -5,6 +5,7 @@ send (no escapes in strings, canonical UUID and RFC 3339 time, no relaxed JSON) 
 rule of the contract. Anything else, valid or not, is checked by `schemas.records.check`, so a
 rejection's reason and detail are always the contract's, and SQL may doubt but never decide a
 refusal. tests/unit/test_bulk.py holds both paths equal on random valid and broken records.
+A batch too small to pay for the SQL (BULK_FROM) is checked by `check` alone.
 """
 
 from __future__ import annotations
